@@ -1,0 +1,416 @@
+"""Frozen, validated Gaussian and Gaussian-mixture laws.
+
+Both classes factorise every covariance once (Cholesky) at construction and reuse the factors
+for densities, scores, sampling and divergences. Arrays held by a law are read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ._errors import DomainError, ShapeError
+from ._validation import (
+    WEIGHT_SUM_ATOL,
+    FloatArray,
+    _show,
+    as_float_array,
+    check_covariances,
+    check_positive_int,
+    check_rng,
+)
+
+__all__ = ["Gaussian", "GaussianMixture", "Law", "as_mixture"]
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
+# Points are processed in blocks so that the (components x points x dim) work array stays
+# below about 32 MB whatever the number of components.
+_BLOCK_BUDGET = 4_000_000
+
+
+def _readonly(arr: FloatArray) -> FloatArray:
+    arr = np.ascontiguousarray(arr)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Factors:
+    """Per-component factors: ``chol @ chol.T = cov``, ``chol_inv = chol^{-1}``, log-dets."""
+
+    chol: FloatArray  # (K, d, d) lower triangular
+    chol_inv: FloatArray  # (K, d, d) lower triangular
+    logdet: FloatArray  # (K,)
+
+    @classmethod
+    def of(cls, covs: FloatArray) -> _Factors:
+        chol = np.linalg.cholesky(covs)
+        chol_inv = np.linalg.inv(chol)
+        logdet = 2.0 * np.sum(np.log(np.diagonal(chol, axis1=-2, axis2=-1)), axis=-1)
+        return cls(_readonly(chol), _readonly(chol_inv), _readonly(logdet))
+
+    def precisions(self) -> FloatArray:
+        """Inverse covariances ``(K, d, d)``."""
+        return np.einsum("kji,kjl->kil", self.chol_inv, self.chol_inv)
+
+
+def _points(x: Any, dim: int) -> tuple[FloatArray, tuple[int, ...]]:
+    """Reshape points to ``(n, dim)``; return them and the batch shape to restore."""
+    arr = as_float_array("x", x)
+    if dim == 1 and (arr.ndim == 0 or arr.shape[-1] != 1):
+        arr = arr[..., None]  # in one dimension a trailing axis of length 1 is optional
+    if arr.ndim == 0 or arr.shape[-1] != dim:
+        raise ShapeError(
+            f"x has shape {arr.shape}; its last axis must have length dim={dim} "
+            "(points are stacked along the leading axes)"
+        )
+    batch = arr.shape[:-1]
+    return arr.reshape(-1, dim), batch
+
+
+def _component_terms(
+    means: FloatArray, factors: _Factors, x: FloatArray, *, with_whitened: bool
+) -> tuple[FloatArray, FloatArray | None]:
+    """Log-densities ``(K, n)`` of every component at ``x`` and optionally ``z = L^{-1}(x-m)``."""
+    k, d = means.shape
+    n = x.shape[0]
+    logn = np.empty((k, n))
+    z_all = np.empty((k, n, d)) if with_whitened else None
+    block = max(1, _BLOCK_BUDGET // max(1, k * d))
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        diff = x[None, start:stop, :] - means[:, None, :]
+        z = np.einsum("kij,knj->kni", factors.chol_inv, diff)
+        logn[:, start:stop] = -0.5 * (
+            np.einsum("kni,kni->kn", z, z) + factors.logdet[:, None] + d * _LOG_2PI
+        )
+        if z_all is not None:
+            z_all[:, start:stop, :] = z
+    return logn, z_all
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Gaussian:
+    r"""A Gaussian law :math:`N(m, S)` on :math:`\mathbb{R}^d`.
+
+    Parameters
+    ----------
+    mean : array_like, shape (d,) or scalar
+        Mean vector; a scalar means ``d = 1``. Entries must be finite.
+    cov : array_like, shape (d, d), or scalar when ``d = 1``
+        Symmetric positive-definite covariance. Asymmetry up to ``1e-10 x max|S|`` is treated as
+        round-off and symmetrised; the smallest eigenvalue must exceed ``1e-13`` times the
+        largest (see :data:`gaussian_oracle.PD_RTOL`).
+
+    Raises
+    ------
+    ShapeError
+        If the shapes of ``mean`` and ``cov`` do not match.
+    DomainError, NotPositiveDefiniteError
+        If an entry is not finite, or ``cov`` is not symmetric positive definite.
+
+    Examples
+    --------
+    >>> g = Gaussian([0.0, 1.0], [[2.0, 0.5], [0.5, 1.0]])
+    >>> g.dim
+    2
+    >>> round(float(Gaussian(0.0, 1.0).logpdf(0.0)), 6)   # -log(2 pi) / 2
+    -0.918939
+    """
+
+    mean: FloatArray
+    cov: FloatArray
+    _factors: _Factors = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        mean = as_float_array("mean", self.mean)
+        if mean.ndim == 0:
+            mean = mean[None]
+        if mean.ndim != 1:
+            raise ShapeError(f"mean={_show(mean)} must be a vector of shape (d,), got {mean.shape}")
+        d = mean.shape[0]
+        cov = as_float_array("cov", self.cov)
+        if cov.ndim == 0 and d == 1:
+            cov = cov.reshape(1, 1)
+        if cov.shape != (d, d):
+            raise ShapeError(f"cov has shape {cov.shape}; with mean of shape ({d},) it must be ({d}, {d})")
+        cov = check_covariances("cov", cov)
+        object.__setattr__(self, "mean", _readonly(mean))
+        object.__setattr__(self, "cov", _readonly(cov))
+        object.__setattr__(self, "_factors", _Factors.of(cov[None]))
+
+    @property
+    def dim(self) -> int:
+        """Dimension ``d``."""
+        return int(self.mean.shape[0])
+
+    @property
+    def n_components(self) -> int:
+        """Always 1 (a Gaussian seen as a one-component mixture)."""
+        return 1
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Gaussian):
+            return NotImplemented
+        return bool(np.array_equal(self.mean, other.mean) and np.array_equal(self.cov, other.cov))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Gaussian(mean={_show(self.mean)}, cov={_show(self.cov)})"
+
+    def logpdf(self, x: Any) -> FloatArray:
+        """Log-density at points ``x`` of shape ``(..., d)`` (``(...)`` also accepted if d = 1).
+
+        Returns an array of the batch shape ``(...)``.
+        """
+        pts, batch = _points(x, self.dim)
+        logn, _ = _component_terms(self.mean[None], self._factors, pts, with_whitened=False)
+        return logn[0].reshape(batch)
+
+    def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
+        """``n`` independent draws, shape ``(n, d)``, from the caller's generator ``rng``."""
+        n = check_positive_int("n", n)
+        rng = check_rng("rng", rng)
+        z = rng.standard_normal((n, self.dim))
+        return self.mean + z @ self._factors.chol[0].T
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GaussianMixture:
+    r"""A finite Gaussian mixture :math:`\sum_k w_k N(m_k, S_k)` whose components carry an age.
+
+    Parameters
+    ----------
+    weights : array_like, shape (K,)
+        Non-negative weights summing to 1 within ``1e-9`` (then renormalised exactly).
+    means : array_like, shape (K, d), or (K,) when ``d = 1``
+        Component means.
+    covs : array_like, shape (K, d, d); (d, d) shared by all components; or (K,) when ``d = 1``
+        Symmetric positive-definite component covariances (same round-off rules as
+        :class:`Gaussian`).
+    ages : array_like of int, shape (K,), optional
+        Non-negative labels, by convention the number of generations since the component was
+        fresh data. Defaults to zeros. Operations keep them; :func:`mix` concatenates them.
+
+    Raises
+    ------
+    ShapeError, DomainError, NotPositiveDefiniteError
+        On inconsistent shapes, non-finite entries, negative or non-normalised weights, or a
+        covariance that is not symmetric positive definite (the message names the component).
+
+    Examples
+    --------
+    >>> mix2 = GaussianMixture([0.5, 0.5], [[-1.0], [1.0]], [[[1.0]], [[1.0]]])
+    >>> mix2.dim, mix2.n_components
+    (1, 2)
+    >>> float(mix2.cov[0, 0])   # law of total variance: 1 + 1
+    2.0
+    """
+
+    weights: FloatArray
+    means: FloatArray
+    covs: FloatArray
+    ages: Any = None
+    _factors: _Factors = field(init=False, repr=False)
+    _log_weights: FloatArray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        w = as_float_array("weights", self.weights)
+        if w.ndim != 1 or w.shape[0] == 0:
+            raise ShapeError(f"weights={_show(w)} must be a non-empty vector of shape (K,)")
+        k = w.shape[0]
+        if np.any(w < 0):
+            raise DomainError(f"weights={_show(w)} must be >= 0")
+        total = float(np.sum(w))
+        if abs(total - 1.0) > WEIGHT_SUM_ATOL:
+            raise DomainError(
+                f"weights={_show(w)} must sum to 1 (within {WEIGHT_SUM_ATOL:g}); they sum to {total!r}"
+            )
+        w = w / total
+        means = as_float_array("means", self.means)
+        if means.ndim == 1:
+            means = means[:, None]
+        if means.ndim != 2 or means.shape[0] != k:
+            raise ShapeError(f"means has shape {means.shape}; with {k} weights it must be ({k}, d)")
+        d = means.shape[1]
+        covs = as_float_array("covs", self.covs)
+        if d == 1 and covs.shape == (k,):
+            covs = covs.reshape(k, 1, 1)
+        elif covs.shape == (d, d):
+            covs = np.broadcast_to(covs, (k, d, d)).copy()
+        if covs.shape != (k, d, d):
+            raise ShapeError(
+                f"covs has shape {covs.shape}; with {k} components in dimension {d} it must be "
+                f"({k}, {d}, {d}) or ({d}, {d})"
+            )
+        covs = check_covariances("covs", covs)
+        if self.ages is None:
+            ages = np.zeros(k, dtype=np.int64)
+        else:
+            raw = np.asarray(self.ages)
+            if raw.shape != (k,) or raw.dtype.kind not in "iu" or np.any(raw < 0):
+                raise DomainError(
+                    f"ages={_show(raw)} must be {k} non-negative integers (one per component)"
+                )
+            ages = raw.astype(np.int64)
+        ages.setflags(write=False)
+        with np.errstate(divide="ignore"):
+            logw = np.log(w)
+        object.__setattr__(self, "weights", _readonly(w))
+        object.__setattr__(self, "means", _readonly(means))
+        object.__setattr__(self, "covs", _readonly(covs))
+        object.__setattr__(self, "ages", ages)
+        object.__setattr__(self, "_factors", _Factors.of(covs))
+        object.__setattr__(self, "_log_weights", _readonly(logw))
+
+    @property
+    def dim(self) -> int:
+        """Dimension ``d``."""
+        return int(self.means.shape[1])
+
+    @property
+    def n_components(self) -> int:
+        """Number of components ``K`` (zero-weight components included)."""
+        return int(self.weights.shape[0])
+
+    @property
+    def mean(self) -> FloatArray:
+        """Mean of the whole law, ``sum_k w_k m_k``."""
+        return self.weights @ self.means
+
+    @property
+    def cov(self) -> FloatArray:
+        """Covariance of the whole law (law of total variance)."""
+        centred = self.means - self.mean
+        between = np.einsum("k,ki,kj->ij", self.weights, centred, centred)
+        within = np.einsum("k,kij->ij", self.weights, self.covs)
+        out = within + between
+        return 0.5 * (out + out.T)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GaussianMixture):
+            return NotImplemented
+        return all(
+            np.array_equal(a, b)
+            for a, b in (
+                (self.weights, other.weights),
+                (self.means, other.means),
+                (self.covs, other.covs),
+                (self.ages, other.ages),
+            )
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"GaussianMixture(n_components={self.n_components}, dim={self.dim}, "
+            f"weights={_show(self.weights)}, ages={_show(self.ages)})"
+        )
+
+    def component(self, k: int) -> Gaussian:
+        """Component ``k`` as a :class:`Gaussian`."""
+        if not 0 <= k < self.n_components:
+            raise DomainError(f"k={k!r} must lie in [0, {self.n_components - 1}]")
+        return Gaussian(self.means[k], self.covs[k])
+
+    def component_logpdf(self, x: Any) -> FloatArray:
+        """Log-densities of every component, shape ``(K, ...)`` for points of shape ``(..., d)``."""
+        pts, batch = _points(x, self.dim)
+        logn, _ = _component_terms(self.means, self._factors, pts, with_whitened=False)
+        return logn.reshape((self.n_components, *batch))
+
+    def responsibilities(self, x: Any) -> FloatArray:
+        """Posterior component probabilities, shape ``(K, ...)``, computed in log space."""
+        pts, batch = _points(x, self.dim)
+        logn, _ = _component_terms(self.means, self._factors, pts, with_whitened=False)
+        joint = self._log_weights[:, None] + logn
+        post = np.exp(joint - logsumexp(joint, axis=0, keepdims=True))
+        return post.reshape((self.n_components, *batch))
+
+    def logpdf(self, x: Any) -> FloatArray:
+        """Log-density (log-sum-exp over components) at points of shape ``(..., d)``."""
+        pts, batch = _points(x, self.dim)
+        logn, _ = _component_terms(self.means, self._factors, pts, with_whitened=False)
+        return np.asarray(logsumexp(self._log_weights[:, None] + logn, axis=0)).reshape(batch)
+
+    def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
+        """``n`` independent draws, shape ``(n, d)``, from the caller's generator ``rng``."""
+        n = check_positive_int("n", n)
+        rng = check_rng("rng", rng)
+        labels = rng.choice(self.n_components, size=n, p=self.weights)
+        z = rng.standard_normal((n, self.dim))
+        out = np.empty((n, self.dim))
+        for k in np.unique(labels):
+            sel = labels == k
+            out[sel] = self.means[k] + z[sel] @ self._factors.chol[k].T
+        return out
+
+    def with_ages(self, ages: Any) -> GaussianMixture:
+        """The same law with new component ages."""
+        return GaussianMixture(self.weights, self.means, self.covs, ages)
+
+    def aged(self, by: int = 1) -> GaussianMixture:
+        """The same law with every age increased by ``by`` (one generation by default)."""
+        by = check_positive_int("by", by, minimum=0)
+        return self.with_ages(self.ages + by)
+
+    def merged(self) -> GaussianMixture:
+        """Merge components with identical age, mean and covariance (weights add up).
+
+        Components produced from the same origin by the same operations are bitwise equal, so
+        exact equality is the right test; components of zero weight are dropped. The order of
+        first appearance is kept.
+        """
+        keys: dict[tuple[int, bytes, bytes], int] = {}
+        weights: list[float] = []
+        index: list[int] = []
+        for k in range(self.n_components):
+            if self.weights[k] == 0.0:
+                continue
+            key = (int(self.ages[k]), self.means[k].tobytes(), self.covs[k].tobytes())
+            if key in keys:
+                weights[keys[key]] += float(self.weights[k])
+            else:
+                keys[key] = len(weights)
+                weights.append(float(self.weights[k]))
+                index.append(k)
+        idx = np.asarray(index)
+        return GaussianMixture(np.asarray(weights), self.means[idx], self.covs[idx], self.ages[idx])
+
+
+Law = Gaussian | GaussianMixture
+
+
+def as_mixture(law: Law, *, age: int = 0) -> GaussianMixture:
+    """View a law as a :class:`GaussianMixture` (a Gaussian becomes one component of ``age``).
+
+    Examples
+    --------
+    >>> as_mixture(Gaussian(0.0, 1.0)).n_components
+    1
+    """
+    if isinstance(law, GaussianMixture):
+        return law
+    if isinstance(law, Gaussian):
+        age = check_positive_int("age", age, minimum=0)
+        return GaussianMixture(np.ones(1), law.mean[None], law.cov[None], np.array([age]))
+    raise DomainError(f"law={law!r} must be a Gaussian or a GaussianMixture")
+
+
+def check_law(name: str, law: Any) -> Law:
+    """Accept a :class:`Gaussian` or :class:`GaussianMixture`, else raise naming ``name``."""
+    if not isinstance(law, Gaussian | GaussianMixture):
+        raise DomainError(f"{name}={law!r} must be a Gaussian or a GaussianMixture")
+    return law
+
+
+def components(law: Law) -> tuple[FloatArray, FloatArray, FloatArray, _Factors]:
+    """``(weights, means, covs, factors)`` of a law seen as a mixture (private helper)."""
+    if isinstance(law, Gaussian):
+        return np.ones(1), law.mean[None], law.cov[None], law._factors
+    return law.weights, law.means, law.covs, law._factors
