@@ -60,8 +60,8 @@ class _Factors:
 def _points(x: Any, dim: int) -> tuple[FloatArray, tuple[int, ...]]:
     """Reshape points to ``(n, dim)``; return them and the batch shape to restore."""
     arr = as_float_array("x", x)
-    if dim == 1 and (arr.ndim == 0 or arr.shape[-1] != 1):
-        arr = arr[..., None]  # in one dimension a trailing axis of length 1 is optional
+    if dim == 1 and arr.ndim <= 1:
+        arr = arr[..., None]  # in one dimension, a scalar is one point and (n,) is n points
     if arr.ndim == 0 or arr.shape[-1] != dim:
         raise ShapeError(
             f"x has shape {arr.shape}; its last axis must have length dim={dim} "
@@ -163,9 +163,9 @@ class Gaussian:
         return f"Gaussian(mean={_show(self.mean)}, cov={_show(self.cov)})"
 
     def logpdf(self, x: Any) -> FloatArray:
-        """Log-density at points ``x`` of shape ``(..., d)`` (``(...)`` also accepted if d = 1).
+        """Log-density at points ``x`` of shape ``(..., d)``; returns the batch shape ``(...)``.
 
-        Returns an array of the batch shape ``(...)``.
+        In one dimension a scalar is one point and a vector of shape ``(n,)`` is ``n`` points.
         """
         pts, batch = _points(x, self.dim)
         logn, _ = _component_terms(self.mean[None], self._factors, pts, with_whitened=False)

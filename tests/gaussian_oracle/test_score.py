@@ -1,0 +1,62 @@
+"""The exact score is the gradient of the log-density of P_t(law): two independent routes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gaussian_oracle import Gaussian, GaussianMixture, ou_transition, score
+
+from .helpers import mixtures
+
+
+@given(law=mixtures(2), t=st.floats(0.0, 3.0), data=st.data())
+def test_score_is_finite_difference_gradient_of_logpdf(law, t, data):
+    x = np.array(data.draw(st.lists(st.floats(-3, 3), min_size=2, max_size=2)))
+    marginal = ou_transition(law, t)
+    h = 1e-5
+    fd = np.array(
+        [
+            (marginal.logpdf(x + h * e) - marginal.logpdf(x - h * e)) / (2 * h)
+            for e in np.eye(2)
+        ]
+    )
+    # central differences: truncation h^2 |f'''| / 6 <= 1e-10 * 100 (third derivatives of the
+    # log-density are bounded by ~100 for covariances >= 0.2) plus round-off eps|f|/h ~ 1e-10
+    np.testing.assert_allclose(score(law, x, t), fd, rtol=1e-6, atol=1e-6)
+
+
+def test_score_matches_symbolic_derivative_of_a_1d_mixture():
+    x, t = sp.symbols("x t", real=True)
+    w, m, v = [0.3, 0.7], [-1.0, 2.0], [0.5, 1.5]
+    # P_t maps N(m, v) to N(e^{-t/2} m, e^{-t} v + 1 - e^{-t})
+    dens = sum(
+        wk * sp.exp(-((x - sp.exp(-t / 2) * mk) ** 2) / (2 * (sp.exp(-t) * vk + 1 - sp.exp(-t))))
+        / sp.sqrt(2 * sp.pi * (sp.exp(-t) * vk + 1 - sp.exp(-t)))
+        for wk, mk, vk in zip(w, m, v, strict=True)
+    )
+    sym = sp.lambdify((x, t), sp.diff(sp.log(dens), x), "mpmath")
+    law = GaussianMixture(w, m, v)
+    for xv, tv in [(-2.0, 0.0), (0.3, 0.1), (1.7, 1.0), (4.0, 2.5)]:
+        # double precision vs 15-digit mpmath: agreement to a few ulps of O(1) values
+        assert float(score(law, xv, tv)[0]) == pytest.approx(float(sym(xv, tv)), rel=1e-12, abs=1e-13)
+
+
+def test_score_in_the_far_tail_follows_the_widest_component():
+    law = GaussianMixture([0.5, 0.5], [0.0, 0.0], [1.0, 4.0])
+    # at x = 1e3 both densities underflow; the responsibility of the wide component is 1 - 1e-...
+    assert float(score(law, 1e3)[0]) == pytest.approx(-1e3 / 4.0, rel=1e-14)
+    assert np.all(np.isfinite(score(law, np.array([-1e4, 1e4]))))
+
+
+def test_score_of_gaussian_is_linear_and_shapes_are_kept(rng):
+    g = Gaussian([1.0, -1.0], [[2.0, 0.5], [0.5, 1.0]])
+    x = rng.standard_normal((4, 3, 2))
+    s = score(g, x, 0.0)
+    assert s.shape == (4, 3, 2)
+    expected = -(x - g.mean) @ np.linalg.inv(g.cov).T
+    np.testing.assert_allclose(s, expected, rtol=1e-12, atol=1e-12)
+    assert score(Gaussian(0.0, 1.0), np.array([0.5, 1.0])).shape == (2, 1)
