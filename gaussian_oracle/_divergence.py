@@ -13,7 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from ._closed_forms import chi2_gaussian, kl_gaussian, log1p_chi2_mixture_gaussian, w2_gaussian
+from ._closed_forms import (
+    kl_gaussian,
+    log1p_chi2_gaussian,
+    log1p_chi2_mixture_gaussian,
+    w2_gaussian,
+)
 from ._errors import DomainError, ShapeError
 from ._laws import Gaussian, Law, as_mixture, check_law
 from ._numerical import Estimate, monte_carlo, quadrature
@@ -24,6 +29,7 @@ __all__ = ["Divergence", "chi2", "kl", "w2"]
 
 _METHODS = ("auto", "closed-form", "quadrature", "monte-carlo")
 _DEFAULT_SEED = 0
+_LOG_FLOAT_MAX = float(np.log(np.finfo(float).max))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +187,13 @@ def chi2(
     if q1 is not None and method in ("auto", "closed-form"):
         p1 = _single(p)
         if p1 is not None:
-            value = chi2_gaussian(p1, q1)
+            log1 = log1p_chi2_gaussian(p1, q1)
         else:
-            value = float(np.expm1(log1p_chi2_mixture_gaussian(as_mixture(p), q1)))
-        return Divergence(max(value, 0.0), 0.0, "closed-form")
+            log1 = log1p_chi2_mixture_gaussian(as_mixture(p), q1)
+        if log1 > _LOG_FLOAT_MAX:
+            return Divergence(float("inf"), 0.0, "closed-form",
+                              f"finite but beyond the float64 range: log(1 + chi2) = {log1:.12g}")
+        return Divergence(max(float(np.expm1(log1)), 0.0), 0.0, "closed-form")
     return _numeric(p, q, "chi2", method, tails, n, gen)
 
 

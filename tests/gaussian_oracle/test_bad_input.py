@@ -1,0 +1,119 @@
+"""Every validation path: a ValueError subclass naming the parameter, value and condition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gaussian_oracle import (
+    DomainError,
+    Gaussian,
+    GaussianMixture,
+    NotPositiveDefiniteError,
+    OracleValueError,
+    ShapeError,
+    as_mixture,
+    chi2,
+    convolve,
+    kl,
+    mix,
+    ou_transition,
+    push_forward,
+    score,
+    w2,
+)
+
+G1 = Gaussian(0.0, 1.0)
+G2 = Gaussian([0.0, 0.0], np.eye(2))
+M1 = GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (lambda: Gaussian([0.0, np.nan], np.eye(2)), DomainError, r"mean=.*must be finite"),
+        (lambda: Gaussian("abc", 1.0), DomainError, r"mean='abc' must be a real number"),
+        (lambda: Gaussian(np.zeros((2, 2)), np.eye(2)), ShapeError, r"mean=.*vector of shape"),
+        (lambda: Gaussian([0.0, 0.0], np.eye(3)), ShapeError, r"cov has shape \(3, 3\).*\(2, 2\)"),
+        (lambda: Gaussian([0.0, 0.0], 1.0), ShapeError, r"cov has shape \(\)"),
+        (lambda: Gaussian(0.0, np.inf), DomainError, r"cov=inf must be finite"),
+        (lambda: Gaussian([0, 0], [[1.0, 0.5], [0.0, 1.0]]), NotPositiveDefiniteError,
+         r"cov=.*must be symmetric"),
+        (lambda: Gaussian([0, 0], [[1.0, 2.0], [2.0, 1.0]]), NotPositiveDefiniteError,
+         r"cov=.*must be positive definite: eigenvalues in \[-1, 3\]"),
+        (lambda: Gaussian(0.0, 0.0), NotPositiveDefiniteError, r"must be positive definite"),
+        (lambda: Gaussian([0, 0], np.diag([1.0, 1e-15])), NotPositiveDefiniteError,
+         r"1e-13 x the largest"),
+        (lambda: GaussianMixture([], [], []), ShapeError, r"weights=.*non-empty"),
+        (lambda: GaussianMixture([[0.5, 0.5]], [0.0, 1.0], [1.0, 1.0]), ShapeError,
+         r"weights=.*shape \(K,\)"),
+        (lambda: GaussianMixture([1.5, -0.5], [0.0, 1.0], [1.0, 1.0]), DomainError,
+         r"weights=\[ ?1.5, -0.5\] must be >= 0"),
+        (lambda: GaussianMixture([0.5, 0.6], [0.0, 1.0], [1.0, 1.0]), DomainError,
+         r"must sum to 1 .*sum to 1.1"),
+        (lambda: GaussianMixture([0.5, 0.5], [0.0, 1.0, 2.0], [1.0, 1.0]), ShapeError,
+         r"means has shape \(3, 1\); with 2 weights"),
+        (lambda: GaussianMixture([0.5, 0.5], [[0, 0], [1, 1]], np.ones((3, 2, 2))), ShapeError,
+         r"covs has shape \(3, 2, 2\)"),
+        (lambda: GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, -1.0]), NotPositiveDefiniteError,
+         r"covs\[1\]=.*positive definite"),
+        (lambda: GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, 1.0], ages=[0, -1]), DomainError,
+         r"ages=.*non-negative integers"),
+        (lambda: GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, 1.0], ages=[0.5, 1]), DomainError,
+         r"ages="),
+        (lambda: M1.component(2), DomainError, r"k=2 must lie in \[0, 1\]"),
+        (lambda: M1.aged(-1), DomainError, r"by=-1 must be an integer >= 0"),
+        (lambda: as_mixture("law"), DomainError, r"law='law' must be a Gaussian"),
+        (lambda: G1.sample(0, np.random.default_rng(0)), DomainError, r"n=0 must be an integer >= 1"),
+        (lambda: G1.sample(2.5, np.random.default_rng(0)), DomainError, r"n=2.5"),
+        (lambda: G1.sample(True, np.random.default_rng(0)), DomainError, r"n=True"),
+        (lambda: G1.sample(3, np.random.RandomState(0)), DomainError,
+         r"rng=.*must be a numpy.random.Generator"),
+        (lambda: G1.sample(3, 42), DomainError, r"rng=42 must be a numpy.random.Generator"),
+        (lambda: G2.logpdf(np.zeros((4, 3))), ShapeError, r"x has shape \(4, 3\); its last axis"),
+        (lambda: G2.logpdf([np.nan, 0.0]), DomainError, r"x=.*must be finite"),
+        (lambda: ou_transition(G1, -0.1), DomainError, r"t=-0.1 must lie in \[0, inf\]"),
+        (lambda: ou_transition(G1, np.nan), DomainError, r"t=nan must be finite"),
+        (lambda: ou_transition(G1, [0.1, 0.2]), ShapeError, r"t=.*must be a scalar"),
+        (lambda: ou_transition("G1", 0.1), DomainError, r"law='G1' must be a Gaussian"),
+        (lambda: convolve(G1, -1.0), DomainError, r"h=-1.0 must lie in \[0, inf\]"),
+        (lambda: push_forward(G2, np.ones((2, 3))), ShapeError, r"A has shape \(2, 3\)"),
+        (lambda: push_forward(G2, np.eye(2), [1.0, 2.0, 3.0]), ShapeError, r"b has shape \(3,\)"),
+        (lambda: push_forward(G2, [[1.0, 0.0], [1.0, 0.0]]), NotPositiveDefiniteError,
+         r"full row rank"),
+        (lambda: mix(1.3, G1, G1), DomainError, r"alpha=1.3 must lie in \[0, 1\]"),
+        (lambda: mix(0.5, G1, G2), ShapeError, r"p has dimension 1 and q has dimension 2"),
+        (lambda: mix(0.5, G1, None), DomainError, r"q=None must be a Gaussian"),
+        (lambda: score(G2, np.zeros(3)), ShapeError, r"x has shape \(3,\)"),
+        (lambda: score(G2, np.zeros(2), t=-1.0), DomainError, r"t=-1.0"),
+        (lambda: chi2(G1, G2), ShapeError, r"p has dimension 1 and q has dimension 2"),
+        (lambda: kl(G1, "q"), DomainError, r"q='q' must be a Gaussian"),
+        (lambda: chi2(G1, G1, method="exact"), DomainError, r"method='exact' must be one of"),
+        (lambda: chi2(G1, M1, method="closed-form"), DomainError, r"no closed form for chi2"),
+        (lambda: kl(Gaussian(np.zeros(3), np.eye(3)), as_mixture(Gaussian(np.zeros(3), np.eye(3))),
+                    method="quadrature"), DomainError, r"dimension 1 or 2, not 3"),
+        (lambda: kl(M1, G1, n_samples=1), DomainError, r"n_samples=1 must be an integer >= 2"),
+        (lambda: chi2(G1, G1, rng=0), DomainError, r"rng=0 must be a numpy.random.Generator"),
+        (lambda: w2(M1, G1), DomainError, r"p has 2 components: w2 is implemented for Gaussian"),
+    ],
+)
+def test_bad_input_raises_a_named_error(call, error, pattern):
+    with pytest.raises(error, match=pattern) as info:
+        call()
+    assert isinstance(info.value, OracleValueError) and isinstance(info.value, ValueError)
+
+
+def test_errors_leave_inputs_untouched():
+    cov = np.array([[1.0, 2.0], [2.0, 1.0]])
+    before = cov.copy()
+    with pytest.raises(NotPositiveDefiniteError):
+        Gaussian([0.0, 0.0], cov)
+    np.testing.assert_array_equal(cov, before)
+
+
+def test_infinite_divergences_raise_no_warning():
+    # pytest runs with filterwarnings=error: any overflow/divide warning would fail this test
+    assert chi2(Gaussian(0.0, 5.0), G1).value == np.inf
+    huge = chi2(Gaussian(40.0, 1.0), G1)  # e^{1600} - 1 overflows float64: inf with the log
+    assert huge.value == np.inf and "log(1 + chi2) = 1600" in huge.reason
+    assert chi2(as_mixture(Gaussian(0.0, 5.0)), G1).value == np.inf
