@@ -38,7 +38,7 @@ def x_minus_log1p(x: FloatArray) -> FloatArray:
 
 
 def _whitened_pair(p: Gaussian, q: Gaussian) -> tuple[FloatArray, FloatArray]:
-    """Eigenvalues ``e`` of ``L0^{-1}(S1 - S0)L0^{-T}`` and whitened mean shift ``L0^{-1}(m1 - m0)``.
+    """Eigenvalues ``e`` of ``L0^{-1}(S1 - S0)L0^{-T}`` and the whitened shift ``L0^{-1}(m1 - m0)``.
 
     ``S1 - S0`` is formed before whitening so that nearly equal covariances keep their relative
     accuracy (the eigenvalues of the whitened ``S1`` are ``1 + e``).
@@ -54,7 +54,8 @@ def log1p_chi2_gaussian(p: Gaussian, q: Gaussian) -> float:
     r"""Closed-form :math:`\log(1 + \chi^2(N(m_1,S_1) \| N(m_0,S_0)))` (``inf`` if infinite).
 
     With ``1 + e_i`` the eigenvalues of the whitened ``S1`` and ``delta`` the whitened shift,
-    :math:`\log(1+\chi^2) = -\tfrac12\sum_i \log(1 - e_i^2) + \delta^\top (2I - \tilde S_1)^{-1}\delta`,
+    :math:`\log(1+\chi^2) = -\tfrac12\sum_i \log(1 - e_i^2)
+    + \delta^\top (2I - \tilde S_1)^{-1}\delta`,
     which is THEORY.md §6's formula in the whitened frame; the caller applies ``expm1``.
     """
     e, delta = _whitened_pair(p, q)

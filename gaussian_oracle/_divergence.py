@@ -171,9 +171,9 @@ def chi2(
 
     Examples
     --------
-    >>> import numpy as np
-    >>> round(chi2(Gaussian(0.5, 1.0), Gaussian(0.0, 1.0)).value - np.expm1(0.25), 15)
-    0.0
+    >>> import math
+    >>> chi2(Gaussian(0.5, 1.0), Gaussian(0.0, 1.0)).value == math.expm1(0.25)   # e^{mu^2} - 1
+    True
     >>> d = chi2(Gaussian(0.0, 2.5), Gaussian(0.0, 1.0))      # 2 S0 - S1 = -0.5 < 0
     >>> d.value, d.method
     (inf, 'tail-rule')
@@ -191,8 +191,12 @@ def chi2(
         else:
             log1 = log1p_chi2_mixture_gaussian(as_mixture(p), q1)
         if log1 > _LOG_FLOAT_MAX:
-            return Divergence(float("inf"), 0.0, "closed-form",
-                              f"finite but beyond the float64 range: log(1 + chi2) = {log1:.12g}")
+            return Divergence(
+                float("inf"),
+                0.0,
+                "closed-form",
+                f"finite but beyond the float64 range: log(1 + chi2) = {log1:.12g}",
+            )
         return Divergence(max(float(np.expm1(log1)), 0.0), 0.0, "closed-form")
     return _numeric(p, q, "chi2", method, tails, n, gen)
 
@@ -227,7 +231,7 @@ def kl(
     return _numeric(p, q, "kl", method, None, n, gen)
 
 
-def w2(p: Gaussian, q: Gaussian) -> float:
+def w2(p: Law, q: Law) -> float:
     r"""Wasserstein-2 distance between Gaussians (Bures formula), a cross-metric to chi2 / KL.
 
     .. math::

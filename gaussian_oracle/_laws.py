@@ -7,9 +7,10 @@ for densities, scores, sampling and divergences. Arrays held by a law are read-o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
 from ._errors import DomainError, ShapeError
@@ -31,10 +32,10 @@ _LOG_2PI = float(np.log(2.0 * np.pi))
 _BLOCK_BUDGET = 4_000_000
 
 
-def _readonly(arr: FloatArray) -> FloatArray:
-    arr = np.ascontiguousarray(arr)
-    arr.setflags(write=False)
-    return arr
+def _readonly(arr: NDArray[Any]) -> FloatArray:
+    out: FloatArray = np.ascontiguousarray(arr, dtype=np.float64)
+    out.setflags(write=False)
+    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -92,7 +93,7 @@ def _component_terms(
     return logn, z_all
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, init=False)
 class Gaussian:
     r"""A Gaussian law :math:`N(m, S)` on :math:`\mathbb{R}^d`.
 
@@ -123,20 +124,22 @@ class Gaussian:
 
     mean: FloatArray
     cov: FloatArray
-    _factors: _Factors = field(init=False, repr=False)
+    _factors: _Factors = field(repr=False)
 
-    def __post_init__(self) -> None:
-        mean = as_float_array("mean", self.mean)
+    def __init__(self, mean: ArrayLike, cov: ArrayLike) -> None:
+        mean = as_float_array("mean", mean)
         if mean.ndim == 0:
             mean = mean[None]
         if mean.ndim != 1:
             raise ShapeError(f"mean={_show(mean)} must be a vector of shape (d,), got {mean.shape}")
         d = mean.shape[0]
-        cov = as_float_array("cov", self.cov)
+        cov = as_float_array("cov", cov)
         if cov.ndim == 0 and d == 1:
             cov = cov.reshape(1, 1)
         if cov.shape != (d, d):
-            raise ShapeError(f"cov has shape {cov.shape}; with mean of shape ({d},) it must be ({d}, {d})")
+            raise ShapeError(
+                f"cov has shape {cov.shape}; with mean of shape ({d},) it must be ({d}, {d})"
+            )
         cov = check_covariances("cov", cov)
         object.__setattr__(self, "mean", _readonly(mean))
         object.__setattr__(self, "cov", _readonly(cov))
@@ -179,7 +182,7 @@ class Gaussian:
         return self.mean + z @ self._factors.chol[0].T
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, init=False)
 class GaussianMixture:
     r"""A finite Gaussian mixture :math:`\sum_k w_k N(m_k, S_k)` whose components carry an age.
 
@@ -214,12 +217,14 @@ class GaussianMixture:
     weights: FloatArray
     means: FloatArray
     covs: FloatArray
-    ages: Any = None
-    _factors: _Factors = field(init=False, repr=False)
-    _log_weights: FloatArray = field(init=False, repr=False)
+    ages: NDArray[np.int64]
+    _factors: _Factors = field(repr=False)
+    _log_weights: FloatArray = field(repr=False)
 
-    def __post_init__(self) -> None:
-        w = as_float_array("weights", self.weights)
+    def __init__(
+        self, weights: ArrayLike, means: ArrayLike, covs: ArrayLike, ages: ArrayLike | None = None
+    ) -> None:
+        w = as_float_array("weights", weights)
         if w.ndim != 1 or w.shape[0] == 0:
             raise ShapeError(f"weights={_show(w)} must be a non-empty vector of shape (K,)")
         k = w.shape[0]
@@ -228,16 +233,17 @@ class GaussianMixture:
         total = float(np.sum(w))
         if abs(total - 1.0) > WEIGHT_SUM_ATOL:
             raise DomainError(
-                f"weights={_show(w)} must sum to 1 (within {WEIGHT_SUM_ATOL:g}); they sum to {total!r}"
+                f"weights={_show(w)} must sum to 1 (within {WEIGHT_SUM_ATOL:g}); "
+                f"they sum to {total!r}"
             )
         w = w / total
-        means = as_float_array("means", self.means)
+        means = as_float_array("means", means)
         if means.ndim == 1:
             means = means[:, None]
         if means.ndim != 2 or means.shape[0] != k:
             raise ShapeError(f"means has shape {means.shape}; with {k} weights it must be ({k}, d)")
         d = means.shape[1]
-        covs = as_float_array("covs", self.covs)
+        covs = as_float_array("covs", covs)
         if d == 1 and covs.shape == (k,):
             covs = covs.reshape(k, 1, 1)
         elif covs.shape == (d, d):
@@ -248,22 +254,22 @@ class GaussianMixture:
                 f"({k}, {d}, {d}) or ({d}, {d})"
             )
         covs = check_covariances("covs", covs)
-        if self.ages is None:
-            ages = np.zeros(k, dtype=np.int64)
+        if ages is None:
+            ages_arr = np.zeros(k, dtype=np.int64)
         else:
-            raw = np.asarray(self.ages)
+            raw = np.asarray(ages)
             if raw.shape != (k,) or raw.dtype.kind not in "iu" or np.any(raw < 0):
                 raise DomainError(
                     f"ages={_show(raw)} must be {k} non-negative integers (one per component)"
                 )
-            ages = raw.astype(np.int64)
-        ages.setflags(write=False)
+            ages_arr = raw.astype(np.int64)
+        ages_arr.setflags(write=False)
         with np.errstate(divide="ignore"):
             logw = np.log(w)
         object.__setattr__(self, "weights", _readonly(w))
         object.__setattr__(self, "means", _readonly(means))
         object.__setattr__(self, "covs", _readonly(covs))
-        object.__setattr__(self, "ages", ages)
+        object.__setattr__(self, "ages", ages_arr)
         object.__setattr__(self, "_factors", _Factors.of(covs))
         object.__setattr__(self, "_log_weights", _readonly(logw))
 
@@ -402,7 +408,10 @@ def as_mixture(law: Law, *, age: int = 0) -> GaussianMixture:
     raise DomainError(f"law={law!r} must be a Gaussian or a GaussianMixture")
 
 
-def check_law(name: str, law: Any) -> Law:
+LawT = TypeVar("LawT", bound=Gaussian | GaussianMixture)
+
+
+def check_law(name: str, law: LawT) -> LawT:
     """Accept a :class:`Gaussian` or :class:`GaussianMixture`, else raise naming ``name``."""
     if not isinstance(law, Gaussian | GaussianMixture):
         raise DomainError(f"{name}={law!r} must be a Gaussian or a GaussianMixture")

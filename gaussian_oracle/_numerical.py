@@ -77,12 +77,12 @@ def _tilted(p: Law, q: Law, tails: TailCheck) -> tuple[FloatArray, FloatArray]:
     _, mq, _, fq = components(q)
     pp, pq = fp.precisions(), fq.precisions()
     means, covs = [], []
-    for j, l in enumerate(tails.cover):
-        if l < 0:
+    for j, cover in enumerate(tails.cover):
+        if cover < 0:
             continue
-        b = 2.0 * pp[j] - pq[l]
+        b = 2.0 * pp[j] - pq[cover]
         cov = np.linalg.inv(b)
-        means.append(cov @ (2.0 * pp[j] @ mp[j] - pq[l] @ mq[l]))
+        means.append(cov @ (2.0 * pp[j] @ mp[j] - pq[cover] @ mq[cover]))
         covs.append(0.5 * (cov + cov.T))
     d = mp.shape[1]
     return np.reshape(means, (-1, d)), np.reshape(covs, (-1, d, d))
@@ -123,10 +123,12 @@ def quadrature(p: Law, q: Law, kind: str, tails: TailCheck | None) -> Estimate:
         def f(x: FloatArray) -> FloatArray:
             return _kl_integrand(p.logpdf(x), q.logpdf(x))
 
-    res: Any = cubature(f, lo, hi, rule="gk21", rtol=QUAD_RTOL, atol=QUAD_ATOL,
-                        max_subdivisions=20_000)
-    return Estimate(float(res.estimate), float(res.error), "quadrature",
-                    converged=res.status == "converged")
+    res: Any = cubature(
+        f, lo, hi, rule="gk21", rtol=QUAD_RTOL, atol=QUAD_ATOL, max_subdivisions=20_000
+    )
+    return Estimate(
+        float(res.estimate), float(res.error), "quadrature", converged=res.status == "converged"
+    )
 
 
 def _proposal(p: Law, q: Law, tails: TailCheck) -> GaussianMixture:

@@ -16,7 +16,7 @@ from ._validation import FloatArray, _show, as_float_array, check_scalar
 
 __all__ = ["convolve", "mix", "ou_transition", "push_forward"]
 
-L = TypeVar("L", Gaussian, GaussianMixture)
+L = TypeVar("L", bound=Gaussian | GaussianMixture)
 
 
 def _rebuild(law: L, means: FloatArray, covs: FloatArray) -> L:
@@ -101,7 +101,7 @@ def push_forward(law: L, A: Any, b: Any = 0.0) -> L:
 
     Examples
     --------
-    >>> g = push_forward(Gaussian([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]]), [[2.0, 0.0], [0.0, 1.0]], 1.0)
+    >>> g = push_forward(Gaussian([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]]), [[2, 0], [0, 1]], 1.0)
     >>> g.mean.tolist(), g.cov.tolist()
     ([1.0, 1.0], [[4.0, 0.0], [0.0, 1.0]])
     """
@@ -112,13 +112,17 @@ def push_forward(law: L, A: Any, b: Any = 0.0) -> L:
     if a.ndim == 0:
         a = a * np.eye(d)
     if a.ndim != 2 or a.shape[1] != d:
-        raise ShapeError(f"A has shape {a.shape}; for a law in dimension {d} it must be (d_out, {d})")
+        raise ShapeError(
+            f"A has shape {a.shape}; for a law in dimension {d} it must be (d_out, {d})"
+        )
     d_out = a.shape[0]
     shift = as_float_array("b", b)
     if shift.ndim == 0:
         shift = np.full(d_out, float(shift))
     if shift.shape != (d_out,):
-        raise ShapeError(f"b has shape {shift.shape}; with A of shape {a.shape} it must be ({d_out},)")
+        raise ShapeError(
+            f"b has shape {shift.shape}; with A of shape {a.shape} it must be ({d_out},)"
+        )
     new_means = means @ a.T + shift
     new_covs = np.einsum("ij,kjl,ml->kim", a, covs, a)
     try:

@@ -46,9 +46,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog, minimize
-
 from numpy.typing import NDArray
+from scipy.optimize import linprog, minimize
 
 from ._errors import FinitenessUndecidedError
 from ._laws import Law, components
@@ -121,8 +120,13 @@ def _lp_min_max(coeffs: FloatArray) -> tuple[float, FloatArray]:
     a_ub = np.hstack([coeffs, -np.ones((n_l, 1))])
     a_eq = np.hstack([np.ones((1, d)), np.zeros((1, 1))])
     res = linprog(
-        c, A_ub=a_ub, b_ub=np.zeros(n_l), A_eq=a_eq, b_eq=[1.0],
-        bounds=[(0, None)] * d + [(None, None)], method="highs",
+        c,
+        A_ub=a_ub,
+        b_ub=np.zeros(n_l),
+        A_eq=a_eq,
+        b_eq=[1.0],
+        bounds=[(0, None)] * d + [(None, None)],
+        method="highs",
     )
     if res.status != 0:  # pragma: no cover - a bounded feasible LP always solves
         raise FinitenessUndecidedError(f"linear program of the tail rule failed: {res.message}")
@@ -171,9 +175,13 @@ def _max_lambda_min(b: FloatArray, tol: float) -> tuple[float, float, list[Float
         c[-1] = -1.0
         a_ub = np.hstack([-vals, np.ones((len(cuts), 1))])
         res = linprog(
-            c, A_ub=a_ub, b_ub=np.zeros(len(cuts)),
-            A_eq=np.hstack([np.ones((1, n_l)), np.zeros((1, 1))]), b_eq=[1.0],
-            bounds=[(0, None)] * n_l + [(None, cap)], method="highs",
+            c,
+            A_ub=a_ub,
+            b_ub=np.zeros(len(cuts)),
+            A_eq=np.hstack([np.ones((1, n_l)), np.zeros((1, 1))]),
+            b_eq=[1.0],
+            bounds=[(0, None)] * n_l + [(None, cap)],
+            method="highs",
         )
         if res.status != 0:  # pragma: no cover
             break
@@ -199,8 +207,13 @@ def _witness_search(b: FloatArray, starts: list[FloatArray]) -> tuple[float, Flo
         cons = [
             {"type": "ineq", "fun": lambda x, bl=bl: x[-1] - x[:-1] @ bl @ x[:-1]} for bl in b
         ] + [{"type": "eq", "fun": lambda x: x[:-1] @ x[:-1] - 1.0}]
-        res = minimize(lambda x: x[-1], x0, method="SLSQP", constraints=cons,
-                       options={"maxiter": 200, "ftol": 1e-14})
+        res = minimize(
+            lambda x: x[-1],
+            x0,
+            method="SLSQP",
+            constraints=cons,
+            options={"maxiter": 200, "ftol": 1e-14},
+        )
         val = _envelope(b, res.x[:-1])
         if val < best_val:
             best_val, best_u = val, res.x[:-1] / np.linalg.norm(res.x[:-1])
@@ -238,12 +251,16 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
         if len(b) == 1:
             u = v[0][:, 0]
             if w[0, 0] < -tol:
-                why = (f"{head}has heavier tails than q along {np.round(u, 6).tolist()}: "
-                       f"2 S_q - S_p is not positive definite, so chi2 = +inf")
+                why = (
+                    f"{head}has heavier tails than q along {np.round(u, 6).tolist()}: "
+                    f"2 S_q - S_p is not positive definite, so chi2 = +inf"
+                )
             else:
-                why = (f"{head}has exactly as heavy tails as q along {np.round(u, 6).tolist()} "
-                       "(2 S_q - S_p singular to round-off): the integrand does not decay, "
-                       "chi2 = +inf")
+                why = (
+                    f"{head}has exactly as heavy tails as q along {np.round(u, 6).tolist()} "
+                    "(2 S_q - S_p singular to round-off): the integrand does not decay, "
+                    "chi2 = +inf"
+                )
             return _infinite(j, u, why, True, kp)
         value: float
         u_star: FloatArray | None
@@ -277,13 +294,22 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
             tail[j] = value
             continue
         if value < -tol:
-            shown = "" if u_star is None else f" along {np.round(u_star / np.linalg.norm(u_star), 6).tolist()}"
-            why = (f"{head}has heavier tails{shown} than every component of q "
-                   f"(max_l u^T (2 P_j - P_l) u = {value:.3g} < 0), so chi2 = +inf")
-            return _infinite(j, None if u_star is None else u_star / np.linalg.norm(u_star), why,
-                             exact_sign, kp)
-        why = (f"{head}has tails exactly as heavy (to round-off) as the heaviest components of q "
-               "in some direction; the sub-leading terms, not resolved here, decide finiteness. "
-               "Reported as +inf conservatively")
+            shown = (
+                ""
+                if u_star is None
+                else f" along {np.round(u_star / np.linalg.norm(u_star), 6).tolist()}"
+            )
+            why = (
+                f"{head}has heavier tails{shown} than every component of q "
+                f"(max_l u^T (2 P_j - P_l) u = {value:.3g} < 0), so chi2 = +inf"
+            )
+            return _infinite(
+                j, None if u_star is None else u_star / np.linalg.norm(u_star), why, exact_sign, kp
+            )
+        why = (
+            f"{head}has tails exactly as heavy (to round-off) as the heaviest components of q "
+            "in some direction; the sub-leading terms, not resolved here, decide finiteness. "
+            "Reported as +inf conservatively"
+        )
         return _infinite(j, u_star, why, False, kp)
     return TailCheck(True, True, "", None, None, tail, cover)

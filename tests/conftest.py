@@ -10,7 +10,10 @@ from hypothesis import HealthCheck, settings
 
 # CI runs derandomised so that a green run is reproducible; locally hypothesis explores.
 settings.register_profile(
-    "ci", derandomize=True, deadline=None, max_examples=60,
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=60,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(

@@ -150,15 +150,28 @@ def _demo(seed: int) -> tuple[list[tuple[str, str, str, str]], list[dict[str, An
     # 3. THEORY.md §5: KDE learner with bandwidth h >= sigma makes chi2 infinite at once.
     data = Gaussian(0.0, 1.0)
     for h in (0.5, 1.0):
-        add(f"population KDE h={h}, data N(0,1)", "chi2(p * N(0,h^2) || p)", chi2(convolve(data, h), data))
+        add(
+            f"population KDE h={h}, data N(0,1)",
+            "chi2(p * N(0,h^2) || p)",
+            chi2(convolve(data, h), data),
+        )
 
     # 4. Lemma F.1: chi2(alpha p + (1 - alpha) q || p) = (1 - alpha)^2 chi2(q || p).
     p = Gaussian([0.0, 0.0], [[1.0, 0.3], [0.3, 1.0]])
-    q = GaussianMixture([0.6, 0.4], [[0.5, 0.0], [-0.3, 0.4]], [[1.1, 0.0], [0.0, 0.9]])
+    synth = GaussianMixture([0.6, 0.4], [[0.5, 0.0], [-0.3, 0.4]], [[1.1, 0.0], [0.0, 0.9]])
     a = 0.3
-    lhs, base = chi2(mix(a, p, q), p), chi2(q, p)
-    add("Lemma F.1, alpha=0.3 (2-D)", "chi2(alpha p + (1-alpha) q || p)", lhs, (1 - a) ** 2 * base.value)
-    add("Lemma F.1, alpha=0.3 (2-D)", "(1-alpha)^2 chi2(q || p)", Divergence((1 - a) ** 2 * base.value))
+    lhs, base = chi2(mix(a, p, synth), p), chi2(synth, p)
+    add(
+        "Lemma F.1, alpha=0.3 (2-D)",
+        "chi2(alpha p + (1-alpha) q || p)",
+        lhs,
+        (1 - a) ** 2 * base.value,
+    )
+    add(
+        "Lemma F.1, alpha=0.3 (2-D)",
+        "(1-alpha)^2 chi2(q || p)",
+        Divergence((1 - a) ** 2 * base.value),
+    )
 
     # 5. Mixture vs mixture: no closed form. Quadrature in 2-D, importance sampling in 5-D.
     m1 = GaussianMixture([0.5, 0.5], [[-1.0, 0.0], [1.0, 0.0]], np.eye(2))
@@ -256,8 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     div.add_argument("q", metavar="Q", help=LAW_HELP)
     div.add_argument("--json", action="store_true", help="machine-readable output")
     div.add_argument("--seed", type=_seed, default=0, help="seed for Monte Carlo estimates")
-    div.add_argument("--n-samples", type=_positive_int, default=200_000,
-                     help="Monte Carlo sample size (dimension > 2 with a mixture Q)")
+    div.add_argument(
+        "--n-samples",
+        type=_positive_int,
+        default=200_000,
+        help="Monte Carlo sample size (dimension > 2 with a mixture Q)",
+    )
     div.set_defaults(func=_cmd_divergence)
     return parser
 

@@ -56,5 +56,7 @@ def random_mixture(
 ) -> GaussianMixture:
     w = rng.uniform(0.2, 1.0, k)
     return GaussianMixture(
-        w / w.sum(), rng.uniform(-1.5, 1.5, (k, d)), np.array([random_cov(rng, d, lo, hi) for _ in range(k)])
+        w / w.sum(),
+        rng.uniform(-1.5, 1.5, (k, d)),
+        np.array([random_cov(rng, d, lo, hi) for _ in range(k)]),
     )

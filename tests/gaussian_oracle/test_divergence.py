@@ -178,7 +178,9 @@ def test_mixture_vs_mixture_in_5d_uses_importance_sampling_consistently():
 
 def test_w2_against_one_dimensional_and_commuting_formulas():
     # 1-D: W2^2 = (m1 - m0)^2 + (s1 - s0)^2
-    assert w2(Gaussian(1.0, 4.0), Gaussian(-1.0, 1.0)) == pytest.approx(np.sqrt(4.0 + 1.0), rel=1e-14)
+    assert w2(Gaussian(1.0, 4.0), Gaussian(-1.0, 1.0)) == pytest.approx(
+        np.sqrt(4.0 + 1.0), rel=1e-14
+    )
     # commuting covariances: sum_i (sqrt(l1_i) - sqrt(l0_i))^2
     a, b = np.diag([1.0, 4.0, 9.0]), np.diag([4.0, 1.0, 1.0])
     ref = np.sqrt(1.0 + 1.0 + 4.0)

@@ -41,7 +41,9 @@ def test_ou_transition_matches_the_sde_solution_by_sampling(rng):
     t = 0.7
     n = 200_000
     x0 = law.sample(n, np.random.default_rng(1))
-    xt = np.exp(-t / 2) * x0 + np.sqrt(-np.expm1(-t)) * np.random.default_rng(2).standard_normal(x0.shape)
+    xt = np.exp(-t / 2) * x0 + np.sqrt(-np.expm1(-t)) * np.random.default_rng(2).standard_normal(
+        x0.shape
+    )
     target = ou_transition(law, t)
     se = np.sqrt(np.diag(target.cov) / n)
     assert np.all(np.abs(xt.mean(axis=0) - target.mean) < 5 * se)  # 5 s.e., fixed seeds

@@ -19,10 +19,7 @@ def test_score_is_finite_difference_gradient_of_logpdf(law, t, data):
     marginal = ou_transition(law, t)
     h = 1e-5
     fd = np.array(
-        [
-            (marginal.logpdf(x + h * e) - marginal.logpdf(x - h * e)) / (2 * h)
-            for e in np.eye(2)
-        ]
+        [(marginal.logpdf(x + h * e) - marginal.logpdf(x - h * e)) / (2 * h) for e in np.eye(2)]
     )
     # central differences: truncation h^2 |f'''| / 6 <= 1e-10 * 100 (third derivatives of the
     # log-density are bounded by ~100 for covariances >= 0.2) plus round-off eps|f|/h ~ 1e-10
@@ -34,7 +31,8 @@ def test_score_matches_symbolic_derivative_of_a_1d_mixture():
     w, m, v = [0.3, 0.7], [-1.0, 2.0], [0.5, 1.5]
     # P_t maps N(m, v) to N(e^{-t/2} m, e^{-t} v + 1 - e^{-t})
     dens = sum(
-        wk * sp.exp(-((x - sp.exp(-t / 2) * mk) ** 2) / (2 * (sp.exp(-t) * vk + 1 - sp.exp(-t))))
+        wk
+        * sp.exp(-((x - sp.exp(-t / 2) * mk) ** 2) / (2 * (sp.exp(-t) * vk + 1 - sp.exp(-t))))
         / sp.sqrt(2 * sp.pi * (sp.exp(-t) * vk + 1 - sp.exp(-t)))
         for wk, mk, vk in zip(w, m, v, strict=True)
     )
@@ -42,7 +40,9 @@ def test_score_matches_symbolic_derivative_of_a_1d_mixture():
     law = GaussianMixture(w, m, v)
     for xv, tv in [(-2.0, 0.0), (0.3, 0.1), (1.7, 1.0), (4.0, 2.5)]:
         # double precision vs 15-digit mpmath: agreement to a few ulps of O(1) values
-        assert float(score(law, xv, tv)[0]) == pytest.approx(float(sym(xv, tv)), rel=1e-12, abs=1e-13)
+        assert float(score(law, xv, tv)[0]) == pytest.approx(
+            float(sym(xv, tv)), rel=1e-12, abs=1e-13
+        )
 
 
 def test_score_in_the_far_tail_follows_the_widest_component():

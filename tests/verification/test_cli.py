@@ -1,0 +1,117 @@
+"""The command line: version, help, demo values, the divergence calculator and bad usage."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from verification.cli import main
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("diffusion-collapse ")
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    assert "demo" in capsys.readouterr().out
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_python_dash_m_verification_runs():
+    out = subprocess.run(
+        [sys.executable, "-m", "verification", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert out.stdout.startswith("diffusion-collapse ")
+
+
+def test_demo_json_reports_the_theory_values(capsys):
+    assert main(["demo", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    rows = {(r["example"], r["quantity"].split(" ")[0]): r for r in data["examples"]}
+    shift = rows[("mean shift mu=1 (1-D)", "chi2")]
+    assert shift["value"] == pytest.approx(np.expm1(1.0), rel=1e-14) and shift["exact"]
+    assert rows[("mean shift mu=1 (1-D)", "KL")]["value"] == pytest.approx(0.5, rel=1e-14)
+    kde = next(r for r in data["examples"] if r["example"].startswith("population KDE h=1.0"))
+    assert kde["value"] == "inf" and kde["method"] == "tail-rule" and kde["reason"]
+    early = [r for r in data["examples"] if r["example"].startswith("early stopping")]
+    assert early[-1]["value"] == "inf" and early[-1]["quantity"] == "D_55"
+    lemma = [r for r in data["examples"] if r["example"].startswith("Lemma F.1")]
+    assert lemma[0]["value"] == pytest.approx(lemma[1]["value"], rel=1e-12)
+    mc = rows[("mixture vs mixture (5-D)", "chi2")]
+    assert mc["method"] == "importance-sampling" and mc["abs_error"] > 0
+
+
+def test_demo_table_is_printed(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "tail-rule" in out and "why infinite" in out and "importance-sampling" in out
+
+
+def test_divergence_calculator_closed_forms(capsys):
+    p = '{"mean": [1.0], "cov": [[1.0]]}'
+    q = '{"mean": [0.0], "cov": [[1.0]]}'
+    assert main(["divergence", p, q, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["chi2"]["value"] == pytest.approx(np.expm1(1.0), rel=1e-14)
+    assert out["kl"]["value"] == pytest.approx(0.5, rel=1e-14)
+    assert out["w2"]["value"] == pytest.approx(1.0, rel=1e-14)
+
+
+def test_divergence_calculator_reads_files_and_mixtures(tmp_path, capsys):
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps({"weights": [0.5, 0.5], "means": [[-1.0], [1.0]], "covs": [1.0, 1.0]}))
+    assert main(["divergence", str(f), '{"mean": [0.0], "cov": [[2.0]]}']) == 0
+    out = capsys.readouterr().out
+    assert "closed-form" in out and "quadrature" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["divergence", "{bad", "{}"], "P: not valid JSON"),
+        (["divergence", "[1, 2]", "{}"], "P: expected a JSON object"),
+        (
+            ["divergence", '{"mean": [0]}', '{"mean": [0], "cov": [[1]]}'],
+            "P: keys ['mean'] describe no law",
+        ),
+        (
+            ["divergence", '{"mean": [0], "cov": [[-1]]}', '{"mean": [0], "cov": [[1]]}'],
+            "P: cov=[[-1.]] must be positive definite",
+        ),
+        (
+            [
+                "divergence",
+                '{"mean": [0], "cov": [[1]]}',
+                '{"mean": [0, 0], "cov": [[1, 0], [0, 1]]}',
+            ],
+            "P has dimension 1 and Q has dimension 2",
+        ),
+        (["divergence", "missing.json", "{}"], "P: cannot read missing.json"),
+    ],
+)
+def test_bad_usage_is_one_line_and_exit_2(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_argparse_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["divergence", "{}", "{}", "--n-samples", "1"])
+    assert info.value.code == 2
+    assert "must be >= 2" in capsys.readouterr().err
