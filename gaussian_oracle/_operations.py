@@ -53,7 +53,7 @@ def ou_transition(law: L, t: float) -> L:
     --------
     >>> g = ou_transition(Gaussian(2.0, 0.25), 1.0)
     >>> round(float(g.mean[0]), 6), round(float(g.cov[0, 0]), 6)
-    (1.213061, 0.724241)
+    (1.213061, 0.72409)
     """
     law = check_law("law", law)
     t = check_scalar("t", t, low=0.0)
