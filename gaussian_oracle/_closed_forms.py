@@ -110,20 +110,24 @@ def log1p_chi2_mixture_gaussian(p: GaussianMixture, q: Gaussian) -> float:
     logw = np.log(w)
     rows = max(1, _PAIR_BUDGET // max(1, k * d * d))
     terms: list[FloatArray] = []
+    log2 = float(np.log(2.0))
     for start in range(0, k, rows):
         j = np.arange(start, min(k, start + rows))
-        a = prec[j][:, None] + prec[None, :] - eye  # (r, K, d, d)
-        b = pm[j][:, None] + pm[None, :]
+        c = np.arange(start, k)  # upper triangle only: pairs (j, c) with c >= j
+        a = prec[j][:, None] + prec[c][None, :] - eye  # (r, K - start, d, d)
+        b = pm[j][:, None] + pm[c][None, :]
         ca = np.linalg.cholesky(a)
         logdet_a = 2.0 * np.sum(np.log(np.diagonal(ca, axis1=-2, axis2=-1)), axis=-1)
         y = np.linalg.solve(ca, b[..., None])[..., 0]
         log_t = (
-            -0.5 * (logdet[j][:, None] + logdet[None, :] + logdet_a)
+            -0.5 * (logdet[j][:, None] + logdet[c][None, :] + logdet_a)
             + 0.5 * np.einsum("rki,rki->rk", y, y)
-            - 0.5 * (quad[j][:, None] + quad[None, :])
+            - 0.5 * (quad[j][:, None] + quad[c][None, :])
         )
-        log_t = log_t + logw[j][:, None] + logw[None, :]
-        terms.append(log_t.reshape(-1))
+        log_t = log_t + logw[j][:, None] + logw[c][None, :]
+        upper = c[None, :] > j[:, None]
+        log_t = np.where(upper, log_t + log2, log_t)  # off-diagonal pairs count twice
+        terms.append(log_t[c[None, :] >= j[:, None]])
     return float(logsumexp(np.concatenate(terms)))
 
 

@@ -4,8 +4,9 @@ Only called for chi-square divergences already certified finite by :mod:`._tails
 
 Quadrature box. The integrands decay like Gaussians whose precisions are known: ``p``'s
 component precisions for KL, and for chi-square the tail precision ``phi_j`` of each component
-of ``p`` certified by the tail rule (the tilted law ``N_j^2 / N_l``). The box is centred on the
-relevant means and extends ``_BOX_SDS = 14`` effective standard deviations beyond them; the
+of ``p`` certified by the tail rule (the tilted law ``N_j^2 / N_l``). The box covers the
+components of ``p``, of ``q`` (for chi-square: ``(p - q)^2 / q ~ q`` where ``p << q``) and the
+tilted laws, and extends ``_BOX_SDS = 14`` effective standard deviations beyond them; the
 mass neglected outside is below ``exp(-14^2 / 2) ~ 3e-43`` relative to the integrand's scale,
 far under the requested tolerance, so the reported error is the cubature's own estimate.
 

@@ -26,7 +26,7 @@ def score(law: Law, x: Any, t: float = 0.0) -> FloatArray:
     law : Gaussian or GaussianMixture
         Law at time 0.
     x : array_like, shape (..., d)
-        Points (in one dimension the trailing axis may be omitted).
+        Points; in one dimension a scalar is one point and a vector ``(n,)`` is ``n`` points.
     t : float, >= 0
         Forward time; ``t = 0`` gives the score of ``law`` itself.
 

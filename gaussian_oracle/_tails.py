@@ -1,44 +1,6 @@
-r"""Exact finiteness rule for :math:`\chi^2(p\,\|\,q)` between Gaussian mixtures.
+"""Exact finiteness rule for chi-square divergences between Gaussian mixtures.
 
-The rule (derived in this project, THEORY.md §5–§6)
-----------------------------------------------------
-Write :math:`P_j = S_j^{-1}` for the components of ``p`` (positive weight only) and
-:math:`P_l` for those of ``q``. Since :math:`w_j^2 N_j^2 \le p^2 \le K \sum_j w_j^2 N_j^2`,
-:math:`\int p^2/q < \infty` iff :math:`\int N_j^2/q < \infty` for every ``j``. Along a ray
-:math:`x = r u`, :math:`\log(N_j^2/q) = -\tfrac{r^2}{2}\,\varphi_j(u) + O(r)` with
-
-.. math::
-    \varphi_j(u) = \max_l\, u^\top B_{jl}\, u, \qquad B_{jl} = 2P_j - P_l, \quad |u| = 1 .
-
-* If :math:`\min_u \varphi_j(u) > 0` the integrand has Gaussian tails in every direction:
-  finite (and ``min_u phi_j`` is a tail precision used to build importance-sampling proposals).
-* If :math:`\varphi_j(u) < 0` for some ``u`` (component ``j`` has heavier tails in direction
-  ``u`` than every component of ``q``) the integrand grows on a cone: :math:`\chi^2 = +\infty`.
-* If :math:`\min_u \varphi_j(u) = 0` (to round-off) the linear terms decide. Against a single
-  Gaussian this boundary is always infinite (the integrand is :math:`e^{b^\top x}` along the null
-  direction), which is exact. Against a mixture it can go either way; it is reported as
-  infinite with ``exact=False`` so that no finite number is ever returned for an infinite
-  divergence.
-
-How :math:`\min_u \varphi_j` is decided
----------------------------------------
-1. Some :math:`B_{jl}` positive definite: finite (the usual case; certificate ``l``).
-2. ``q`` a single Gaussian: the sign of :math:`\lambda_{\min}(B_{j1})` (exact).
-3. All precisions commute (isotropic or diagonal covariances, or any simultaneously
-   diagonalisable set): in the common eigenbasis :math:`\varphi_j` is a max of linear forms in
-   :math:`u_i^2`, and its minimum over the simplex is a linear program (exact).
-4. Dimension 2: :math:`u^\top B u` is a sinusoid in twice the angle; the minimum of the upper
-   envelope is attained at a sinusoid's minimum or a pairwise crossing, all enumerated (exact).
-5. Two components in ``q``: by Yuan's lemma (1990) :math:`\min_u \varphi_j > 0` iff some
-   convex combination :math:`\mu B_{j1} + (1 - \mu) B_{j2}` is positive definite, and
-   :math:`\min_u \varphi_j < 0` iff :math:`\max_\mu \lambda_{\min} < 0` (exact).
-6. Otherwise: a cutting-plane search for a positive-definite convex combination (certifies
-   finite) and a search for a direction with :math:`\varphi_j(u) < 0` (certifies infinite); if
-   neither is found, :class:`FinitenessUndecidedError` is raised.
-
-Tolerance: a tail exponent within ``TAIL_RTOL = 1e-10`` times the largest precision eigenvalue
-involved is "zero to round-off" (precision matrices carry relative round-off up to
-``cond(S) * 2^-52``, below 1e-10 for the condition numbers this library accepts in practice).
+The rule and how it is decided are documented in :func:`chi2_tail_check`.
 """
 
 from __future__ import annotations
@@ -221,12 +183,70 @@ def _witness_search(b: FloatArray, starts: list[FloatArray]) -> tuple[float, Flo
 
 
 def chi2_tail_check(p: Law, q: Law) -> TailCheck:
-    """Decide whether :math:`\\chi^2(p \\| q)` is finite (module docstring: the rule).
+    r"""Decide whether :math:`\chi^2(p \| q)` is finite, exactly wherever possible.
+
+    The rule (derived in this project, THEORY.md §5–§6)
+    ----------------------------------------------------
+    Write :math:`P_j = S_j^{-1}` for the components of ``p`` (positive weight only) and
+    :math:`P_l` for those of ``q``. Since :math:`w_j^2 N_j^2 \le p^2 \le K \sum_j w_j^2 N_j^2`,
+    :math:`\int p^2/q < \infty` iff :math:`\int N_j^2/q < \infty` for every ``j``. Along a ray
+    :math:`x = r u`, :math:`\log(N_j^2/q) = -\tfrac{r^2}{2}\,\varphi_j(u) + O(r)` with
+
+    .. math::
+        \varphi_j(u) = \max_l\, u^\top B_{jl}\, u, \qquad B_{jl} = 2P_j - P_l, \quad |u| = 1 .
+
+    * If :math:`\min_u \varphi_j(u) > 0` the integrand has Gaussian tails in every direction:
+      finite (and ``min_u phi_j`` is a tail precision used to build importance-sampling proposals).
+    * If :math:`\varphi_j(u) < 0` for some ``u`` (component ``j`` has heavier tails in direction
+      ``u`` than every component of ``q``) the integrand grows on a cone: :math:`\chi^2 = +\infty`.
+    * If :math:`\min_u \varphi_j(u) = 0` (to round-off) the linear terms decide. Against a single
+      Gaussian this boundary is always infinite (the integrand is :math:`e^{b^\top x}` along the
+      null direction), which is exact. Against a mixture it can go either way; it is reported as
+      infinite with ``exact=False`` so that no finite number is ever returned for an infinite
+      divergence.
+
+    How :math:`\min_u \varphi_j` is decided
+    ---------------------------------------
+    1. Some :math:`B_{jl}` positive definite: finite (the usual case; certificate ``l``).
+    2. ``q`` a single Gaussian: the sign of :math:`\lambda_{\min}(B_{j1})` (exact).
+    3. All precisions commute (isotropic or diagonal covariances, or any simultaneously
+       diagonalisable set): in the common eigenbasis :math:`\varphi_j` is a max of linear forms in
+       :math:`u_i^2`, and its minimum over the simplex is a linear program (exact).
+    4. Dimension 2: :math:`u^\top B u` is a sinusoid in twice the angle; the minimum of the upper
+       envelope is attained at a sinusoid's minimum or a pairwise crossing, all enumerated (exact).
+    5. Two components in ``q``: by Yuan's lemma (1990) :math:`\min_u \varphi_j > 0` iff some
+       convex combination :math:`\mu B_{j1} + (1 - \mu) B_{j2}` is positive definite, and
+       :math:`\min_u \varphi_j < 0` iff :math:`\max_\mu \lambda_{\min} < 0` (exact).
+    6. Otherwise: a cutting-plane search for a positive-definite convex combination (certifies
+       finite) and a search for a direction with :math:`\varphi_j(u) < 0` (certifies infinite); if
+       neither is found, :class:`FinitenessUndecidedError` is raised.
+
+    Tolerance: a tail exponent within ``TAIL_RTOL = 1e-10`` times the largest precision eigenvalue
+    involved is "zero to round-off" (precision matrices carry relative round-off up to
+    ``cond(S) * 2^-52``, below 1e-10 for the condition numbers this library accepts in practice).
+
+    Parameters
+    ----------
+    p, q : Gaussian or GaussianMixture
+        Laws of the same dimension (checked by the callers, e.g. :func:`chi2`).
+
+    Returns
+    -------
+    TailCheck
 
     Raises
     ------
     FinitenessUndecidedError
         Only in case 6 of the rule when no certificate either way was found.
+
+    Examples
+    --------
+    >>> from gaussian_oracle import Gaussian
+    >>> chi2_tail_check(Gaussian(0.0, 1.9), Gaussian(0.0, 1.0)).finite    # 2 - 1.9 > 0
+    True
+    >>> t = chi2_tail_check(Gaussian(0.0, 2.1), Gaussian(0.0, 1.0))
+    >>> t.finite, t.exact
+    (False, True)
     """
     wp, _, covp, fp = components(p)
     wq, _, _, fq = components(q)
