@@ -206,3 +206,45 @@ def test_one_component_mixtures_use_closed_forms():
 def test_divergence_result_behaves_like_a_float():
     d = chi2(Gaussian(1.0, 1.0), Gaussian(0.0, 1.0))
     assert float(d) == d.value and d.exact and d.finite and d.abs_error == 0.0
+
+
+def test_narrow_far_peaks_in_a_wide_box_are_not_missed():
+    """Regression: without splitting at the peaks, cubature reported 4571.1 +- 1e-7 here."""
+    p = GaussianMixture([0.5, 0.5], [37.3, -12.1], [0.01, 0.02])
+    q = GaussianMixture([0.5, 0.5], [0.0, 3.0], [100.0, 120.0])
+    with mp.workdps(30):
+        brk = [-13.1, -12.1, -11.1, 36.3, 37.3, 38.3]
+        ref_chi2 = (
+            float(
+                mp.quad(
+                    lambda x: mp.e ** (2 * float(p.logpdf(float(x))) - float(q.logpdf(float(x)))),
+                    [-mp.inf, *brk, mp.inf],
+                )
+            )
+            - 1.0
+        )
+    ref_kl = _kl_1d_reference(p, q)
+    c, k = chi2(p, q), kl(p, q)
+    assert abs(c.value - ref_chi2) <= 10 * c.abs_error + 1e-10 * ref_chi2
+    assert abs(k.value - ref_kl) <= 10 * k.abs_error + 1e-10 * ref_kl
+
+
+def test_narrow_far_peaks_in_2d():
+    p = GaussianMixture(
+        [0.3, 0.7], [[20.0, -5.0], [-8.0, 9.0]], [0.02 * np.eye(2), np.diag([0.05, 0.01])]
+    )
+    q = GaussianMixture([0.5, 0.5], [[0, 0], [2, 1]], [50 * np.eye(2), np.diag([80.0, 60.0])])
+    # independent reference: p's components are 100 sd apart, so p^2/q and p log(p/q) are
+    # sums of local terms; a 200-node Gauss–Legendre rule on +-8 sd around each component
+    # integrates each to ~1e-14 (the cross terms and the outside mass are below e^-32)
+    x, w = np.polynomial.legendre.leggauss(200)
+    ref_chi2, ref_kl = -1.0, 0.0
+    for m, s in zip(p.means, np.sqrt(np.diagonal(p.covs, axis1=1, axis2=2)), strict=True):
+        gx, gy = np.meshgrid(m[0] + 8 * s[0] * x, m[1] + 8 * s[1] * x, indexing="ij")
+        pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        wts = np.outer(w * 8 * s[0], w * 8 * s[1]).ravel()
+        lp, lq = p.logpdf(pts), q.logpdf(pts)
+        ref_chi2 += np.sum(wts * np.exp(2 * lp - lq))
+        ref_kl += np.sum(wts * np.exp(lp) * (lp - lq))
+    assert chi2(p, q).value == pytest.approx(ref_chi2, rel=1e-9)  # cubature rtol 1e-10
+    assert kl(p, q).value == pytest.approx(ref_kl, rel=1e-9)
