@@ -84,7 +84,7 @@ def _component_terms(
     for start in range(0, n, block):
         stop = min(n, start + block)
         diff = x[None, start:stop, :] - means[:, None, :]
-        z = np.einsum("kij,knj->kni", factors.chol_inv, diff)
+        z = diff @ np.swapaxes(factors.chol_inv, 1, 2)  # rows L^{-1}(x - m); matmul is ~5x einsum
         logn[:, start:stop] = -0.5 * (
             np.einsum("kni,kni->kn", z, z) + factors.logdet[:, None] + d * _LOG_2PI
         )

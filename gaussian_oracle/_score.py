@@ -49,7 +49,7 @@ def score(law: Law, x: Any, t: float = 0.0) -> FloatArray:
     logn, z = _component_terms(means, factors, pts, with_whitened=True)
     z = cast(FloatArray, z)  # requested with with_whitened=True, so never None
     # component scores -S^{-1}(x - m) = -L^{-T} z
-    comp = -np.einsum("kji,knj->kni", factors.chol_inv, z)
+    comp = -(z @ factors.chol_inv)  # rows of -L^{-T} z
     if isinstance(marginal, Gaussian):
         out = comp[0]
     else:
