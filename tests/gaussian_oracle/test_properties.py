@@ -85,14 +85,18 @@ def test_lemma_f1_mixing_identity(pair, alpha):
 
 @settings(max_examples=20)
 @given(p=mixtures(1, 2, lo=0.5), q=mixtures(1, 2, lo=0.3, hi=1.5), alpha=st.floats(0.05, 0.95))
+@example(  # found by hypothesis: q == p, both sides are round-off around 0
+    p=GaussianMixture([1.0], [0.0], [1.0]), q=GaussianMixture([1.0], [0.0], [1.0]), alpha=0.875
+)
 def test_lemma_f1_with_a_mixture_reference_by_quadrature(p, q, alpha):
     lhs, rhs = chi2(mix(alpha, p, q), p), chi2(q, p)
     if not rhs.finite:
         assert not lhs.finite
         return
     err = lhs.abs_error + (1 - alpha) ** 2 * rhs.abs_error
-    # cubature error estimates at rtol 1e-10 plus the same relative allowance
-    assert abs(lhs.value - (1 - alpha) ** 2 * rhs.value) <= 10 * err + 1e-9 * rhs.value
+    # cubature error estimates at rtol 1e-10 plus the same relative allowance; 1e-14 absolute
+    # for closed forms (one-component p) whose log-sum-exp of O(1) terms rounds near 0
+    assert abs(lhs.value - (1 - alpha) ** 2 * rhs.value) <= 10 * err + 1e-9 * rhs.value + 1e-14
 
 
 def test_lemma_f1_at_alpha_one_is_zero():
