@@ -278,8 +278,8 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
             else:
                 why = (
                     f"{head}has exactly as heavy tails as q along {np.round(u, 6).tolist()} "
-                    "(2 S_q - S_p singular to round-off): the integrand does not decay, "
-                    "chi2 = +inf"
+                    "(2 S_q - S_p singular within TAIL_RTOL = 1e-10): the integrand does not "
+                    "decay, chi2 = +inf"
                 )
             return _infinite(j, u, why, True, kp)
         value: float
