@@ -147,3 +147,13 @@ def test_component_and_responsibilities(rng):
     joint = np.log(m.weights)[:, None] + m.component_logpdf(x)
     np.testing.assert_allclose(np.log(r), joint - m.logpdf(x)[None], atol=1e-12)
     np.testing.assert_allclose(m.component(1).logpdf(x), m.component_logpdf(x)[1], rtol=1e-14)
+
+
+def test_laws_pickle_and_deepcopy_by_value():
+    import copy
+    import pickle
+
+    m = GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, 2.0], ages=[1, 2])
+    for clone in (pickle.loads(pickle.dumps(m)), copy.deepcopy(m)):
+        assert clone == m and clone.ages.tolist() == [1, 2]
+        np.testing.assert_array_equal(clone.logpdf([0.3, 2.0]), m.logpdf([0.3, 2.0]))
