@@ -1,0 +1,67 @@
+"""Discounted sums ``S[k] = sum_{j<=k} r^{k-j} e[j] + r^{k+1} D`` in O(N), accurate (private).
+
+Algorithm. ``S`` satisfies ``S[k] = r S[k-1] + e[k]``. Run naively, the rounding of the
+additions accumulates coherently over the memory ``1 / (1 - r)`` of the recursion: 5e-12
+relative after 2e5 steps of a constant schedule with ``alpha = 1e-10``. So the sum is blocked:
+
+* the schedule is cut into ``nb`` blocks of ``B ~ sqrt(N)`` entries; within each block the
+  partial discounted sums start from zero and run as an IIR filter (``scipy.signal.lfilter``,
+  compiled), so rounding accumulates over at most ``B`` steps;
+* the block ends are chained by ``carry_b = P_b[B-1] + r^B carry_{b-1}`` (``nb`` steps), and
+  every entry is ``P_b[m] + r^{m+1} carry_{b-1}``, with the powers of ``r`` in closed form
+  ``exp(m log r)``, ``log r = power * log1p(-alpha)``;
+* the filter runs with ``r' = fl(r)``, whose error drifts ``r'^m`` from ``r^m`` by
+  ``m |r' - r|``; the exact ``r - r'`` (rational arithmetic on the binary value of alpha)
+  times the derivative ``dP/dr`` (a second filter, ``D[k] = r D[k-1] + P[k-1]``) corrects it
+  to second order.
+
+The worst-case relative error is then about ``(B + nb) * 2^-53 ~ 2 sqrt(N) 2^-53``, 2e-13 at
+``N = 10^6``, for non-negative ``e`` of any magnitudes (all terms are positive, so nothing
+cancels).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from scipy.signal import lfilter
+
+from ._validation import FloatArray
+
+
+def discounted(e: FloatArray, alpha: float, power: int, initial: float) -> FloatArray:
+    """``S[k] = sum_{j<=k} r^{k-j} e[j] + r^{k+1} initial`` with ``r = (1 - alpha)^power``.
+
+    ``power`` is 2 for the paper's discount on divergences and 1 for the square-root recursion
+    of THEORY.md §7. ``e`` is one-dimensional, finite, non-negative; ``initial`` is ``>= 0`` and
+    may be ``inf``.
+    """
+    n = e.shape[0]
+    if alpha == 1.0 or n == 0:  # r = 0: nothing is remembered, not even the initial term
+        return np.array(e, dtype=np.float64, copy=True)
+    if initial == np.inf:
+        return np.full(n, np.inf)
+    r_exact = (1 - Fraction(alpha)) ** power
+    r = float(r_exact)
+    r_err = float(r_exact - Fraction(r))
+    log_r = power * float(np.log1p(-alpha))
+    size = int(min(4096, max(64, np.ceil(np.sqrt(n)))))
+    nb = -(-n // size)
+    blocks = np.zeros(nb * size)
+    blocks[:n] = e
+    blocks = blocks.reshape(nb, size)
+    part = lfilter([1.0], [1.0, -r], blocks, axis=1)
+    if r_err != 0.0:
+        scale = np.max(part, axis=1, keepdims=True)
+        scale = np.where(scale > 0.0, scale, 1.0)
+        deriv = lfilter([0.0, 1.0], [1.0, -r], part / scale, axis=1)
+        part = part + (r_err * scale) * deriv
+    weights = np.exp(np.arange(1, size + 1) * log_r)  # r^{m+1}, m = 0..size-1
+    carries = np.empty(nb)
+    carry = float(initial)
+    for b in range(nb):
+        carries[b] = carry
+        carry = float(part[b, -1] + weights[-1] * carry)
+    out = part + weights[None, :] * carries[:, None]
+    return np.asarray(out.reshape(-1)[:n], dtype=np.float64)
