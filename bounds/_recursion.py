@@ -170,7 +170,8 @@ def fixed_point(k: Any, alpha: Any) -> Any:
     a = check_interval("alpha", alpha, 0.0, 1.0)
     kk, a = broadcast(k=kk, alpha=a)
     denom = a * (2.0 - a)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a fixed point beyond the float64 range is +inf, the correct rounding: no warning
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = np.where(denom > 0.0, kk / np.where(denom > 0.0, denom, 1.0), np.inf)
     return result(np.where(kk == 0.0, 0.0, out))
 

@@ -1,0 +1,90 @@
+"""Invalid arguments to the bounds: a ValueError subclass naming parameter, value, condition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bounds as B
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (lambda: B.kl_upper(-0.1), B.DomainError, r"eps_hat2=-0.1 must be >= 0"),
+        (lambda: B.kl_upper(np.nan), B.DomainError, r"eps_hat2=nan must be finite"),
+        (lambda: B.kl_upper("x"), B.DomainError, r"eps_hat2='x' must be a real number"),
+        (lambda: B.chi2_lower(0.1, 1.3, C=1.0), B.DomainError, r"eta=1.3 must lie in \[0, 1\]"),
+        (lambda: B.chi2_lower(0.1, 0.5, C=-1.0), B.DomainError, r"C=-1.0 must be >= 0"),
+        (
+            lambda: B.chi2_lower(0.1, 0.5, C=1.0, outside="ignore"),
+            B.DomainError,
+            r"outside='ignore' must be one of",
+        ),
+        (
+            lambda: B.chi2_lower([0.1, 0.2], [0.5, 0.5, 0.5], C=1.0),
+            B.ShapeError,
+            r"do not broadcast together: eps_star2 \(2,\), eta \(3,\)",
+        ),
+        (lambda: B.chi2_upper(np.inf, c=1.0), B.DomainError, r"eps_star2=inf must be finite"),
+        (lambda: B.refresh(1.0, 1.3), B.DomainError, r"alpha=1.3 must lie in \[0, 1\]"),
+        (lambda: B.refresh(-1.0, 0.3), B.DomainError, r"D=-1.0 must be >= 0"),
+        (
+            lambda: B.refresh([1.0, np.nan], 0.3),
+            B.DomainError,
+            r"D=nan \(at index \(1,\)\) must not be NaN",
+        ),
+        (lambda: B.persistence_floor(-0.1, 0.5, 1.0), B.DomainError, r"alpha=-0.1"),
+        (lambda: B.persistence_floor(0.1, 0.5, -1.0), B.DomainError, r"eps_min2=-1.0"),
+        (lambda: B.discounted_sum([[1.0]], 0.5), B.ShapeError, r"eps_star2 has shape \(1, 1\)"),
+        (
+            lambda: B.discounted_sum([1.0, -2.0], 0.5),
+            B.DomainError,
+            r"eps_star2=-2.0 \(at index \(1,\)\) must be >= 0",
+        ),
+        (lambda: B.discounted_sum([1.0], 0.5, D_i0=[1.0, 2.0]), B.ShapeError, r"D_i0"),
+        (lambda: B.discounted_sum([1.0], 2.0), B.DomainError, r"alpha=2.0"),
+        (lambda: B.accumulated_upper([1.0], 0.5, c2=-1.0, C_bias=0.0), B.DomainError, r"c2=-1.0"),
+        (
+            lambda: B.accumulated_lower([1.0], 0.5, c1=1.0, C_bias=-1.0),
+            B.DomainError,
+            r"C_bias=-1.0",
+        ),
+        (
+            lambda: B.literal_constant([1.0, 2.0], [1.0], 0.5, C_bias=0.1),
+            B.ShapeError,
+            r"D_next has shape \(2,\)",
+        ),
+        (
+            lambda: B.literal_constant([1.0], [1.0], [0.5, 0.2], C_bias=0.1),
+            B.ShapeError,
+            r"alpha must be a scalar",
+        ),
+        (lambda: B.sqrt_recursion_step(1.0, -1.0, 0.5), B.DomainError, r"J=-1.0"),
+        (lambda: B.ConstantSchedule(-1.0), B.DomainError, r"value=-1.0 must be >= 0"),
+        (lambda: B.GeometricSchedule(1.0, 1.5), B.DomainError, r"r=1.5 must lie in \[0, 1\]"),
+        (lambda: B.PowerLawSchedule(1.0, 0.0), B.DomainError, r"p=0.0 must lie in \(0, inf\]"),
+        (lambda: B.ArraySchedule([]), B.ShapeError, r"non-empty vector"),
+        (lambda: B.ArraySchedule([1.0, 2.0], tail=3), B.DomainError, r"tail=3"),
+        (lambda: B.ConstantSchedule(1.0).values(-1), B.DomainError, r"n=-1"),
+        (lambda: B.ArraySchedule([1.0]).values(2), B.DomainError, r"n=2 exceeds"),
+        (lambda: B.classify_regime(B.ConstantSchedule(1.0), 1.5), B.DomainError, r"alpha=1.5"),
+        (
+            lambda: B.classify_regime(B.ConstantSchedule(1.0), 0.5, eta_min=-0.5),
+            B.DomainError,
+            r"eta_min=-0.5",
+        ),
+    ],
+)
+def test_bad_input(call, error, pattern):
+    with pytest.raises(error, match=pattern) as info:
+        call()
+    assert isinstance(info.value, B.BoundsValueError) and isinstance(info.value, ValueError)
+
+
+def test_no_warnings_at_extreme_inputs():
+    # filterwarnings=error makes any overflow / divide warning fail this test
+    assert B.chi2_upper(1e300, c=1.0) == np.inf  # 1e600 is beyond float64: inf, quietly
+    assert B.refresh(1e300, 1e-10) == pytest.approx(1e300 * (1 - 1e-10) ** 2, rel=1e-15)
+    assert B.memory_length(0.0) == np.inf
+    assert np.all(np.isfinite(B.discounted_sum(np.full(10, 1e300), 1e-10)))
