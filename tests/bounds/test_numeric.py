@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import bounds as B
@@ -69,6 +69,7 @@ def test_alpha_to_one_limit_is_continuous(e, d0):
 
 
 @given(eps=small_energy, eta=unit, c=st.floats(0.0, 10.0))
+@example(eps=0.0, eta=1.0, c=2.225073858507e-311)  # found by hypothesis: eta / (8 C) overflowed
 def test_per_generation_bounds_are_ordered(eps, eta, c):
     lower = B.chi2_lower(eps, eta, C=c)
     assert lower <= B.chi2_upper(eps, c=c)
