@@ -17,6 +17,12 @@ push_forward        -- image under :math:`x \\mapsto A x + b`.
 mix                 -- fresh-data mixing :math:`\\alpha p + (1 - \\alpha) q`.
 score               -- exact score of :math:`P_t(\\mathrm{law})`.
 
+One generation, exactly (Gaussian data, affine error)
+----------------------------------------------------
+Diffusion           -- horizon T, early stopping t0, init "standard" | "exact".
+AffineError         -- score error e(y, s) = W(s) y + xi(s).
+LinearGaussianOracle, LinearSolution -- moments, energies, eta, chi2 / KL, all exact.
+
 Divergences
 -----------
 chi2, kl            -- chi-square and KL, returned as :class:`Divergence` (value, error, method).
@@ -30,6 +36,7 @@ OracleValueError    -- base of all invalid-argument errors (a ``ValueError``).
 DomainError, ShapeError, NotPositiveDefiniteError, FinitenessUndecidedError.
 """
 
+from ._diffusion import AffineError, Diffusion
 from ._divergence import Divergence, chi2, kl, w2
 from ._errors import (
     DomainError,
@@ -39,6 +46,7 @@ from ._errors import (
     ShapeError,
 )
 from ._laws import Gaussian, GaussianMixture, Law, as_mixture
+from ._linear import LinearGaussianOracle, LinearSolution
 from ._operations import convolve, mix, ou_transition, push_forward
 from ._score import score
 from ._tails import TAIL_RTOL, TailCheck, chi2_tail_check
@@ -49,12 +57,16 @@ __all__ = [
     "SYMMETRY_RTOL",
     "TAIL_RTOL",
     "WEIGHT_SUM_ATOL",
+    "AffineError",
+    "Diffusion",
     "Divergence",
     "DomainError",
     "FinitenessUndecidedError",
     "Gaussian",
     "GaussianMixture",
     "Law",
+    "LinearGaussianOracle",
+    "LinearSolution",
     "NotPositiveDefiniteError",
     "OracleValueError",
     "ShapeError",

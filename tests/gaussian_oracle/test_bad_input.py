@@ -167,3 +167,68 @@ def test_infinite_divergences_raise_no_warning():
     huge = chi2(Gaussian(40.0, 1.0), G1)  # e^{1600} - 1 overflows float64: inf with the log
     assert huge.value == np.inf and "log(1 + chi2) = 1600" in huge.reason
     assert chi2(as_mixture(Gaussian(0.0, 5.0)), G1).value == np.inf
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (
+            lambda: __import__("gaussian_oracle").Diffusion(T=1.0, t0=1.0),
+            DomainError,
+            r"t0=1.0 must be smaller than T=1.0",
+        ),
+        (
+            lambda: __import__("gaussian_oracle").Diffusion(t0=0.0),
+            DomainError,
+            r"t0=0.0 must lie in \(0, inf\]",
+        ),
+        (lambda: __import__("gaussian_oracle").Diffusion(T=np.nan), DomainError, r"T=nan"),
+        (
+            lambda: __import__("gaussian_oracle").Diffusion(init="ideal"),
+            DomainError,
+            r"init='ideal' must be one of 'standard', 'exact'",
+        ),
+        (lambda: __import__("gaussian_oracle").AffineError(), DomainError, r"needs W, xi"),
+        (
+            lambda: __import__("gaussian_oracle").AffineError(W=np.ones((2, 3))),
+            ShapeError,
+            r"W has shape \(2, 3\)",
+        ),
+        (
+            lambda: __import__("gaussian_oracle").AffineError(W=np.eye(2), xi=[1.0, 2.0, 3.0]),
+            ShapeError,
+            r"W is 2 x 2 but xi has length 3",
+        ),
+        (
+            lambda: __import__("gaussian_oracle").AffineError(xi=[np.inf]),
+            DomainError,
+            r"xi=.*must be finite",
+        ),
+    ],
+)
+def test_bad_diffusion_and_error(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_bad_oracle_arguments():
+    from gaussian_oracle import AffineError, Diffusion, LinearGaussianOracle
+
+    err = AffineError(xi=[0.1, 0.2])
+    with pytest.raises(ShapeError, match="error has dimension 2 but data has dimension 1"):
+        LinearGaussianOracle(G1, Diffusion(), err)
+    with pytest.raises(DomainError, match=r"data=.* must be a Gaussian"):
+        LinearGaussianOracle(M1, Diffusion(), AffineError(xi=0.1))
+    with pytest.raises(DomainError, match=r"diffusion=4\.0 must be a Diffusion"):
+        LinearGaussianOracle(G1, 4.0, AffineError(xi=0.1))
+    bad_callable = AffineError(W=lambda s: np.eye(3))
+    with pytest.raises(ShapeError, match=r"W\(s\) at s=4.0 returned .* must be a finite \(2, 2\)"):
+        LinearGaussianOracle(G2, Diffusion(), bad_callable)
+    nan_callable = AffineError(xi=lambda s: np.array([np.nan, 0.0]))
+    with pytest.raises(ShapeError, match=r"xi\(s\) at s=4.0"):
+        LinearGaussianOracle(G2, Diffusion(), nan_callable)
+    oracle = LinearGaussianOracle(G1, Diffusion(), AffineError(xi=0.1))
+    with pytest.raises(DomainError, match=r"scale=-1.0 must lie in \[0, inf\]"):
+        oracle.solve(-1.0)
+    with pytest.raises(DomainError, match=r"rtol=1e-16"):
+        oracle.solve(rtol=1e-16)
