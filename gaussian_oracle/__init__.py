@@ -22,6 +22,7 @@ One generation, exactly (Gaussian data, affine error)
 Diffusion           -- horizon T, early stopping t0, init "standard" | "exact".
 AffineError         -- score error e(y, s) = W(s) y + xi(s).
 LinearGaussianOracle, LinearSolution -- moments, energies, eta, chi2 / KL, all exact.
+simulate_reverse, MonteCarloResult, McEstimate -- Monte Carlo SDE engine with standard errors.
 
 Divergences
 -----------
@@ -47,6 +48,7 @@ from ._errors import (
 )
 from ._laws import Gaussian, GaussianMixture, Law, as_mixture
 from ._linear import LinearGaussianOracle, LinearSolution
+from ._montecarlo import McEstimate, MonteCarloResult, simulate_reverse
 from ._operations import convolve, mix, ou_transition, push_forward
 from ._score import score
 from ._tails import TAIL_RTOL, TailCheck, chi2_tail_check
@@ -67,6 +69,8 @@ __all__ = [
     "Law",
     "LinearGaussianOracle",
     "LinearSolution",
+    "McEstimate",
+    "MonteCarloResult",
     "NotPositiveDefiniteError",
     "OracleValueError",
     "ShapeError",
@@ -80,5 +84,6 @@ __all__ = [
     "ou_transition",
     "push_forward",
     "score",
+    "simulate_reverse",
     "w2",
 ]
