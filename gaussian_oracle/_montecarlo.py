@@ -195,8 +195,9 @@ def simulate_reverse(
         m += np.einsum("ni,ni->n", e_star, db)
         qv_star += h * np.einsum("ni,ni->n", e_star, e_star)
         qv_hat += h * np.einsum("ni,ni->n", e_hat, e_hat)
-        drift_star = 0.5 * y_star + score(data, y_star, s)
-        drift_hat = 0.5 * y_hat + score(data, y_hat, s) + eps * e_hat
+        marginal = ou_transition(data, s)  # q_s, factorised once per step for both processes
+        drift_star = 0.5 * y_star + score(marginal, y_star)
+        drift_hat = 0.5 * y_hat + score(marginal, y_hat) + eps * e_hat
         y_star = y_star + h * drift_star + db
         y_hat = y_hat + h * drift_hat + db
 
