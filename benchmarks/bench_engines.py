@@ -40,20 +40,27 @@ def main() -> None:
         for _ in range(n):
             sol = oracle.solve(0.5)
         el = (time.perf_counter() - t) / n
-        print(f"exact engine d=10, time-dependent W, init={init}: {el * 1e3:.0f} ms/solve "
-              f"({1 / el:.1f} solves/s, {sol.n_rhs} RHS evaluations)")
+        print(
+            f"exact engine d=10, time-dependent W, init={init}: {el * 1e3:.0f} ms/solve "
+            f"({1 / el:.1f} solves/s, {sol.n_rhs} RHS evaluations)"
+        )
     n_paths, n_steps = 10_000, 200
     for name, law in (
         ("Gaussian d=10", data),
-        ("5-component mixture d=10", GaussianMixture(np.full(5, 0.2), rng.standard_normal((5, d)),
-                                                     0.36 * np.eye(d))),
+        (
+            "5-component mixture d=10",
+            GaussianMixture(np.full(5, 0.2), rng.standard_normal((5, d)), 0.36 * np.eye(d)),
+        ),
     ):
         t = time.perf_counter()
-        simulate_reverse(law, Diffusion(), err, n_paths=n_paths, n_steps=n_steps,
-                         rng=np.random.default_rng(1))
+        simulate_reverse(
+            law, Diffusion(), err, n_paths=n_paths, n_steps=n_steps, rng=np.random.default_rng(1)
+        )
         el = time.perf_counter() - t
-        print(f"Monte Carlo, {name}: {el:.2f} s for {n_paths} paths x {n_steps} steps "
-              f"({n_paths * n_steps / el:,.0f} path-steps/s)")
+        print(
+            f"Monte Carlo, {name}: {el:.2f} s for {n_paths} paths x {n_steps} steps "
+            f"({n_paths * n_steps / el:,.0f} path-steps/s)"
+        )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,11 @@ AffineError         -- score error e(y, s) = W(s) y + xi(s).
 LinearGaussianOracle, LinearSolution -- moments, energies, eta, chi2 / KL, all exact.
 simulate_reverse, MonteCarloResult, McEstimate -- Monte Carlo SDE engine with standard errors.
 
+Many generations (exact init)
+-----------------------------
+ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit, FiniteSampleKDE -- learners.
+run_recursion, Trajectory -- the fresh-data recursion: laws, D_i, I_i, Lemma F.1; save / load.
+
 Divergences
 -----------
 chi2, kl            -- chi-square and KL, returned as :class:`Divergence` (value, error, method).
@@ -47,9 +52,17 @@ from ._errors import (
     ShapeError,
 )
 from ._laws import Gaussian, GaussianMixture, Law, as_mixture
+from ._learners import (
+    AffinePushforward,
+    ExactScore,
+    FiniteSampleKDE,
+    FiniteSampleRefit,
+    PopulationKDE,
+)
 from ._linear import LinearGaussianOracle, LinearSolution
 from ._montecarlo import McEstimate, MonteCarloResult, simulate_reverse
 from ._operations import convolve, mix, ou_transition, push_forward
+from ._recursion import Trajectory, run_recursion
 from ._score import score
 from ._tails import TAIL_RTOL, TailCheck, chi2_tail_check
 from ._validation import PD_RTOL, SYMMETRY_RTOL, WEIGHT_SUM_ATOL
@@ -60,9 +73,13 @@ __all__ = [
     "TAIL_RTOL",
     "WEIGHT_SUM_ATOL",
     "AffineError",
+    "AffinePushforward",
     "Diffusion",
     "Divergence",
     "DomainError",
+    "ExactScore",
+    "FiniteSampleKDE",
+    "FiniteSampleRefit",
     "FinitenessUndecidedError",
     "Gaussian",
     "GaussianMixture",
@@ -73,8 +90,10 @@ __all__ = [
     "MonteCarloResult",
     "NotPositiveDefiniteError",
     "OracleValueError",
+    "PopulationKDE",
     "ShapeError",
     "TailCheck",
+    "Trajectory",
     "as_mixture",
     "chi2",
     "chi2_tail_check",
@@ -83,6 +102,7 @@ __all__ = [
     "mix",
     "ou_transition",
     "push_forward",
+    "run_recursion",
     "score",
     "simulate_reverse",
     "w2",

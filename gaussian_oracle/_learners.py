@@ -1,0 +1,151 @@
+"""Learners: how the model of generation i+1 is obtained from its training law q_i.
+
+Each learner maps the training law ``q_i`` (a Gaussian mixture) to the learned law ``q~``;
+with ``Diffusion(init="exact")`` the next generation is exactly ``P_{t0} q~`` (THEORY.md §1, §6)
+and the score error is ``grad log P_s q~ - grad log P_s q_i``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ._errors import DomainError
+from ._laws import Gaussian, GaussianMixture, as_mixture
+from ._operations import convolve, push_forward
+from ._validation import FloatArray, as_float_array, check_positive_int, check_rng, check_scalar
+
+__all__ = [
+    "AffinePushforward",
+    "ExactScore",
+    "FiniteSampleKDE",
+    "FiniteSampleRefit",
+    "PopulationKDE",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ExactScore:
+    """Perfect score: ``q~ = q_i``; the only error is early stopping.
+
+    Examples
+    --------
+    >>> ExactScore().learn(Gaussian(0.0, 1.0)).n_components
+    1
+    """
+
+    #: the learned law is a deterministic function of q_i (no sampling)
+    exact: ClassVar[bool] = True
+
+    def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture:
+        """The learned law (deterministic; ``rng`` is ignored)."""
+        return as_mixture(q)
+
+
+@dataclass(frozen=True, slots=True)
+class PopulationKDE:
+    """Infinite-sample Gaussian KDE with bandwidth ``h``: ``q~ = q_i * N(0, h^2 I)``.
+
+    Examples
+    --------
+    >>> float(PopulationKDE(0.5).learn(Gaussian(0.0, 1.0)).covs[0, 0, 0])
+    1.25
+    """
+
+    h: float
+    exact: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "h", check_scalar("h", self.h, low=0.0))
+
+    def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture:
+        return convolve(as_mixture(q), self.h)
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class AffinePushforward:
+    """``q~ = (x -> A x + b) # q_i``: bias and scale errors of any size.
+
+    Examples
+    --------
+    >>> AffinePushforward(1.1, 0.2).learn(Gaussian(0.0, 1.0)).means.tolist()
+    [[0.2]]
+    """
+
+    A: FloatArray
+    b: FloatArray
+    exact: ClassVar[bool] = True
+
+    def __init__(self, A: Any, b: Any = 0.0) -> None:
+        object.__setattr__(self, "A", as_float_array("A", A))
+        object.__setattr__(self, "b", as_float_array("b", b))
+
+    def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture:
+        return push_forward(as_mixture(q), self.A, self.b)
+
+
+@dataclass(frozen=True, slots=True)
+class FiniteSampleRefit:
+    """Maximum-likelihood Gaussian fitted to ``n`` samples of ``q_i`` (a 1/n statistical error).
+
+    The ML covariance divides by ``n`` (biased by ``(n - 1)/n``), as maximum likelihood does.
+
+    Examples
+    --------
+    >>> law = FiniteSampleRefit(1000).learn(Gaussian(0.0, 1.0), np.random.default_rng(0))
+    >>> bool(abs(law.means[0, 0]) < 0.1)
+    True
+    """
+
+    n: int
+    family: str = "gaussian"
+    exact: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        check_positive_int("n", self.n, minimum=2)
+        if self.family != "gaussian":
+            raise DomainError(f"family={self.family!r} must be 'gaussian'")
+
+    def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture:
+        law = as_mixture(q)
+        if self.n <= law.dim:
+            raise DomainError(
+                f"n={self.n} must exceed the dimension {law.dim} for a "
+                "non-degenerate maximum-likelihood covariance"
+            )
+        x = law.sample(self.n, check_rng("rng", rng))
+        mean = x.mean(axis=0)
+        c = x - mean
+        return as_mixture(Gaussian(mean, c.T @ c / self.n))
+
+
+@dataclass(frozen=True, slots=True)
+class FiniteSampleKDE:
+    """Gaussian KDE of ``n`` samples of ``q_i`` with bandwidth ``h > 0``: an ``n``-component
+    mixture (the paper's learner, with its exact KDE score).
+
+    Examples
+    --------
+    >>> FiniteSampleKDE(50, 0.3).learn(Gaussian(0.0, 1.0), np.random.default_rng(0)).n_components
+    50
+    """
+
+    n: int
+    h: float
+    exact: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        check_positive_int("n", self.n, minimum=1)
+        object.__setattr__(self, "h", check_scalar("h", self.h, low=0.0, low_open=True))
+
+    def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture:
+        law = as_mixture(q)
+        x = law.sample(self.n, check_rng("rng", rng))
+        return GaussianMixture(
+            np.full(self.n, 1.0 / self.n), x, (self.h * self.h) * np.eye(law.dim)
+        )
+
+
+Learner = ExactScore | PopulationKDE | AffinePushforward | FiniteSampleRefit | FiniteSampleKDE
