@@ -5,13 +5,14 @@
 they were fresh data) and components of the same provenance are merged, so a trajectory of
 ``G`` generations holds ``O(G)`` components, not ``O(2^G)``.
 
-Computed per generation: ``D_i = chi2(p_hat_i || p)``, ``I_i = chi2(p_hat_{i+1} || q_i)`` and
-the check of Lemma F.1, ``chi2(q_i || p)`` computed directly against ``(1 - alpha)^2 D_i``.
-Each divergence keeps its method and error (closed form against a Gaussian; quadrature in
-dimension 1–2 or importance sampling above otherwise; ``inf`` by the tail rule).
+Computed per generation: ``D_i = chi2(p_hat_i || p)``, ``I_i = chi2(p_hat_{i+1} || q_i)``,
+the check of Lemma F.1 (``chi2(q_i || p)`` computed directly against ``(1 - alpha)^2 D_i``),
+the score energy ``eps_star2_i`` and the observability ``eta_i`` of the step ``q_i -> p_hat_{i+1}``
+(routes in ``gaussian_oracle._generation``: closed form / exact linear engine when both laws
+are Gaussian, cubature in dimension 1–2, Monte Carlo otherwise; ``eta`` by Monte Carlo
+regression for mixtures). Every value keeps its method and error (``inf`` by the tail rule).
 
-Not yet computed here: the per-generation score energies ``eps_star2_i`` and observabilities
-``eta_i``, and the standard initialisation (only ``init="exact"`` has exact laws).
+Not supported yet: the standard initialisation (only ``init="exact"`` has exact laws).
 
 File format (:meth:`Trajectory.save`): one NumPy ``.npz`` archive holding the arrays of every
 law (``weights``, ``means``, ``covs``, ``ages`` concatenated over generations, with
@@ -34,6 +35,7 @@ import numpy as np
 from ._diffusion import Diffusion
 from ._divergence import Divergence, chi2
 from ._errors import DomainError
+from ._generation import generation_energy_and_eta
 from ._laws import GaussianMixture, Law, as_mixture, check_law
 from ._learners import (
     AffinePushforward,
@@ -87,6 +89,10 @@ class Trajectory:
         ``I_i = chi2(p_hat_{i+1} || q_i)`` for ``i = 0 .. G-1``.
     refreshed : tuple of Divergence
         ``chi2(q_i || p)`` computed directly, for the check of Lemma F.1.
+    eps_star2 : tuple of Divergence
+        Score energy of the step ``q_i -> p_hat_{i+1}``, ``i = 0 .. G-1`` (value, error, method).
+    eta : tuple of Divergence
+        Observability of that step (exact for Gaussian laws; Monte Carlo regression otherwise).
     """
 
     alpha: float
@@ -96,6 +102,8 @@ class Trajectory:
     D: tuple[Divergence, ...]
     I: tuple[Divergence, ...]  # noqa: E741 - the paper's name
     refreshed: tuple[Divergence, ...]
+    eps_star2: tuple[Divergence, ...]
+    eta: tuple[Divergence, ...]
 
     @property
     def generations(self) -> int:
@@ -127,6 +135,15 @@ class Trajectory:
         with np.errstate(invalid="ignore"):
             return np.where((lhs == np.inf) & (rhs == np.inf), np.nan, lhs - rhs)
 
+    def _records(self) -> list[tuple[str, tuple[Divergence, ...]]]:
+        return [
+            ("D", self.D),
+            ("I", self.I),
+            ("refreshed", self.refreshed),
+            ("eps_star2", self.eps_star2),
+            ("eta", self.eta),
+        ]
+
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the trajectory to ``path`` (``.npz``) atomically; returns the path."""
         target = Path(path)
@@ -138,7 +155,7 @@ class Trajectory:
             "covs": np.concatenate([law.covs for law in self.laws]),
             "ages": np.concatenate([law.ages for law in self.laws]),
         }
-        for name, divs in (("D", self.D), ("I", self.I), ("refreshed", self.refreshed)):
+        for name, divs in self._records():
             for key, val in _div_arrays(list(divs)).items():
                 arrays[f"{name}_{key}"] = val
         meta = {
@@ -180,7 +197,7 @@ class Trajectory:
                         {k: z[f"{name}_{k}"] for k in ("value", "abs_error", "method", "reason")}
                     )
                 )
-                for name in ("D", "I", "refreshed")
+                for name in ("D", "I", "refreshed", "eps_star2", "eta")
             }
         return cls(
             float(meta["alpha"]),
@@ -190,6 +207,8 @@ class Trajectory:
             divs["D"],
             divs["I"],
             divs["refreshed"],
+            divs["eps_star2"],
+            divs["eta"],
         )
 
 
@@ -203,6 +222,9 @@ def run_recursion(
     p_hat_0: Law | None = None,
     rng: np.random.Generator | None = None,
     n_samples: int = 200_000,
+    observables: bool = True,
+    eta_paths: int = 4000,
+    eta_steps: int = 200,
 ) -> Trajectory:
     """Run ``generations`` steps of the fresh-data recursion (THEORY.md §2).
 
@@ -222,7 +244,14 @@ def run_recursion(
         For the finite-sample learners and any Monte Carlo divergence; defaults to
         ``default_rng(0)``.
     n_samples : int
-        Monte Carlo sample size for divergences in dimension > 2 against a mixture.
+        Monte Carlo sample size for divergences and energies estimated by sampling.
+    observables : bool
+        Compute ``eps_star2_i`` and ``eta_i`` (the costly part for mixtures: cubature over
+        time and space, and a Monte Carlo regression per generation). When False those two
+        tuples are empty; everything else is unchanged.
+    eta_paths, eta_steps : int
+        Paths and Euler–Maruyama steps of the Monte Carlo regression that estimates ``eta_i``
+        when the laws are mixtures (exact Gaussian steps do not use them).
 
     Returns
     -------
@@ -259,15 +288,37 @@ def run_recursion(
     d_list = [chi2(current, data, rng=gen, n_samples=n_samples)]
     i_list: list[Divergence] = []
     refreshed: list[Divergence] = []
+    energies: list[Divergence] = []
+    etas: list[Divergence] = []
     for _ in range(generations):
         q = mix(alpha, p, current)
         refreshed.append(chi2(q, data, rng=gen, n_samples=n_samples))
         learned = learner.learn(q, gen)
+        if observables:
+            energy, eta = generation_energy_and_eta(
+                q,
+                as_mixture(learned),
+                diffusion,
+                gen,
+                n_samples=n_samples,
+                eta_paths=eta_paths,
+                eta_steps=eta_steps,
+            )
+            energies.append(energy)
+            etas.append(eta)
         current = ou_transition(learned, diffusion.t0).aged(1).merged()
         laws.append(current)
         i_list.append(chi2(current, q, rng=gen, n_samples=n_samples))
         d_list.append(chi2(current, data, rng=gen, n_samples=n_samples))
     refreshed.append(chi2(mix(alpha, p, current), data, rng=gen, n_samples=n_samples))
     return Trajectory(
-        alpha, diffusion, repr(learner), tuple(laws), tuple(d_list), tuple(i_list), tuple(refreshed)
+        alpha,
+        diffusion,
+        repr(learner),
+        tuple(laws),
+        tuple(d_list),
+        tuple(i_list),
+        tuple(refreshed),
+        tuple(energies),
+        tuple(etas),
     )

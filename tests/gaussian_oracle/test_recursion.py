@@ -27,7 +27,9 @@ EXACT = Diffusion(T=4.0, t0=0.02, init="exact")
 
 def test_alpha_one_stays_at_one_generation_of_error():
     data = Gaussian([0.5, -1.0], [[0.6, 0.1], [0.1, 1.4]])
-    traj = run_recursion(data, alpha=1.0, learner=ExactScore(), diffusion=EXACT, generations=5)
+    traj = run_recursion(
+        data, alpha=1.0, learner=ExactScore(), diffusion=EXACT, observables=False, generations=5
+    )
     one = chi2(ou_transition(data, 0.02), data).value  # q_i = p every time
     np.testing.assert_allclose(traj.D_values[1:], one, rtol=1e-13)
     assert traj.D_values[0] == 0.0
@@ -35,7 +37,9 @@ def test_alpha_one_stays_at_one_generation_of_error():
 
 def test_alpha_zero_accumulates():
     data = Gaussian([0.5, -1.0], [[0.6, 0.1], [0.1, 1.4]])
-    traj = run_recursion(data, alpha=0.0, learner=ExactScore(), diffusion=EXACT, generations=6)
+    traj = run_recursion(
+        data, alpha=0.0, learner=ExactScore(), diffusion=EXACT, observables=False, generations=6
+    )
     assert np.all(np.diff(traj.D_values) > 0)
     # with alpha = 0 the laws are P_{k t0} data exactly (semigroup), one component each
     assert traj.laws[6].n_components == 1
@@ -45,7 +49,12 @@ def test_alpha_zero_accumulates():
 def test_merging_keeps_the_size_linear_and_ages_labelled():
     data = GaussianMixture([0.4, 0.6], [[-1.0], [1.0]], [0.5, 0.8])
     traj = run_recursion(
-        data, alpha=0.3, learner=PopulationKDE(0.2), diffusion=EXACT, generations=8
+        data,
+        alpha=0.3,
+        learner=PopulationKDE(0.2),
+        diffusion=EXACT,
+        observables=False,
+        generations=8,
     )
     for i, law in enumerate(traj.laws):
         assert law.n_components == 2 * max(i, 1) if i else law.n_components == 2
@@ -60,7 +69,12 @@ def test_population_kde_second_moments_follow_total_variance_over_ages():
     alpha (1 - alpha)^{a-1} (and the remaining mass on generation 0)."""
     m, s2, h, t0, alpha, g = 1.5, 0.7, 0.3, 0.02, 0.25, 7
     traj = run_recursion(
-        Gaussian(m, s2), alpha=alpha, learner=PopulationKDE(h), diffusion=EXACT, generations=g
+        Gaussian(m, s2),
+        alpha=alpha,
+        learner=PopulationKDE(h),
+        diffusion=EXACT,
+        observables=False,
+        generations=g,
     )
     law = traj.laws[g]
     weights, means, variances = [], [], []
@@ -82,7 +96,12 @@ def test_population_kde_second_moments_follow_total_variance_over_ages():
 def test_d_closed_form_against_quadrature(d):
     data = Gaussian(np.linspace(-0.5, 0.5, d), np.diag(np.linspace(0.6, 1.3, d)))
     traj = run_recursion(
-        data, alpha=0.4, learner=AffinePushforward(1.05, 0.1), diffusion=EXACT, generations=4
+        data,
+        alpha=0.4,
+        learner=AffinePushforward(1.05, 0.1),
+        diffusion=EXACT,
+        observables=False,
+        generations=4,
     )
     for law, dd in zip(traj.laws, traj.D, strict=True):
         assert dd.method == "closed-form"
@@ -95,7 +114,12 @@ def test_d_closed_form_against_quadrature(d):
 def test_d_closed_form_against_importance_sampling_in_5d():
     data = Gaussian(np.zeros(5), np.diag([0.6, 0.8, 1.0, 1.2, 1.4]))
     traj = run_recursion(
-        data, alpha=0.4, learner=PopulationKDE(0.3), diffusion=EXACT, generations=3
+        data,
+        alpha=0.4,
+        learner=PopulationKDE(0.3),
+        diffusion=EXACT,
+        observables=False,
+        generations=3,
     )
     law, exact = traj.laws[3], traj.D[3]
     est = chi2(law, data, method="monte-carlo", rng=np.random.default_rng(3))
@@ -105,7 +129,12 @@ def test_d_closed_form_against_importance_sampling_in_5d():
 def test_lemma_f1_holds_along_the_trajectory():
     data = Gaussian([0.2, 0.0], [[0.8, 0.2], [0.2, 1.1]])
     traj = run_recursion(
-        data, alpha=0.35, learner=PopulationKDE(0.15), diffusion=EXACT, generations=6
+        data,
+        alpha=0.35,
+        learner=PopulationKDE(0.15),
+        diffusion=EXACT,
+        observables=False,
+        generations=6,
     )
     res = traj.lemma_f1_residuals()
     d = traj.D_values
@@ -117,7 +146,12 @@ def test_lemma_f1_holds_along_the_trajectory():
 def test_intra_generation_divergence_is_reported_with_its_method():
     data = Gaussian(0.0, 0.8)
     traj = run_recursion(
-        data, alpha=0.5, learner=PopulationKDE(0.3), diffusion=EXACT, generations=2
+        data,
+        alpha=0.5,
+        learner=PopulationKDE(0.3),
+        diffusion=EXACT,
+        observables=False,
+        generations=2,
     )
     assert [i.method for i in traj.I] == ["quadrature", "quadrature"]
     assert all(i.value > 0 and i.abs_error < 1e-8 for i in traj.I)
@@ -125,7 +159,12 @@ def test_intra_generation_divergence_is_reported_with_its_method():
 
 def test_small_data_variance_turns_d_infinite_and_the_run_continues():
     traj = run_recursion(
-        Gaussian(0.0, 0.4), alpha=0.5, learner=ExactScore(), diffusion=EXACT, generations=60
+        Gaussian(0.0, 0.4),
+        alpha=0.5,
+        learner=ExactScore(),
+        diffusion=EXACT,
+        observables=False,
+        generations=60,
     )
     assert traj.first_infinite == 55  # age-k variance 1 - 0.6 e^{-0.02 k} reaches 0.8
     assert np.all(np.isinf(traj.D_values[55:])) and np.all(np.isfinite(traj.D_values[:55]))
@@ -135,7 +174,12 @@ def test_small_data_variance_turns_d_infinite_and_the_run_continues():
 
 def test_kde_bandwidth_at_least_sigma_is_infinite_at_once():
     traj = run_recursion(
-        Gaussian(0.0, 0.25), alpha=0.5, learner=PopulationKDE(0.5), diffusion=EXACT, generations=2
+        Gaussian(0.0, 0.25),
+        alpha=0.5,
+        learner=PopulationKDE(0.5),
+        diffusion=EXACT,
+        observables=False,
+        generations=2,
     )
     assert traj.first_infinite == 1
 
@@ -159,6 +203,7 @@ def test_finite_sample_kde_is_an_n_component_mixture_and_seeded():
         alpha=0.5,
         learner=FiniteSampleKDE(30, 0.4),
         diffusion=EXACT,
+        observables=False,
         generations=2,
         rng=np.random.default_rng(4),
     )
@@ -167,6 +212,7 @@ def test_finite_sample_kde_is_an_n_component_mixture_and_seeded():
         alpha=0.5,
         learner=FiniteSampleKDE(30, 0.4),
         diffusion=EXACT,
+        observables=False,
         generations=2,
         rng=np.random.default_rng(4),
     )
@@ -176,7 +222,12 @@ def test_finite_sample_kde_is_an_n_component_mixture_and_seeded():
 
 def test_save_and_load_round_trip(tmp_path):
     traj = run_recursion(
-        Gaussian(0.0, 0.4), alpha=0.5, learner=PopulationKDE(0.2), diffusion=EXACT, generations=4
+        Gaussian(0.0, 0.4),
+        alpha=0.5,
+        learner=PopulationKDE(0.2),
+        diffusion=EXACT,
+        observables=False,
+        generations=4,
     )
     path = traj.save(tmp_path / "traj.npz")
     back = Trajectory.load(path)
@@ -192,17 +243,22 @@ def test_bad_input(tmp_path):
     with pytest.raises(DomainError, match="init='standard' is not supported"):
         run_recursion(g, alpha=0.5, learner=ExactScore(), diffusion=Diffusion(), generations=1)
     with pytest.raises(DomainError, match="learner=3 must be one of"):
-        run_recursion(g, alpha=0.5, learner=3, diffusion=EXACT, generations=1)
+        run_recursion(g, alpha=0.5, learner=3, diffusion=EXACT, observables=False, generations=1)
     with pytest.raises(DomainError, match=r"alpha=1.5 must lie in \[0, 1\]"):
-        run_recursion(g, alpha=1.5, learner=ExactScore(), diffusion=EXACT, generations=1)
+        run_recursion(
+            g, alpha=1.5, learner=ExactScore(), diffusion=EXACT, observables=False, generations=1
+        )
     with pytest.raises(DomainError, match="generations=0"):
-        run_recursion(g, alpha=0.5, learner=ExactScore(), diffusion=EXACT, generations=0)
+        run_recursion(
+            g, alpha=0.5, learner=ExactScore(), diffusion=EXACT, observables=False, generations=0
+        )
     with pytest.raises(DomainError, match="p_hat_0 has dimension 2"):
         run_recursion(
             g,
             alpha=0.5,
             learner=ExactScore(),
             diffusion=EXACT,
+            observables=False,
             generations=1,
             p_hat_0=Gaussian([0.0, 0.0], np.eye(2)),
         )
@@ -216,3 +272,80 @@ def test_bad_input(tmp_path):
     np.savez(bad, meta=np.array('{"format": "other"}'))
     with pytest.raises(DomainError, match="is not a trajectory file"):
         Trajectory.load(bad)
+
+
+def _as_two_components(law):
+    """The same law written as two identical half-weight components (forces generic routes)."""
+    m = (
+        law
+        if isinstance(law, GaussianMixture)
+        else GaussianMixture([1.0], law.mean[None], law.cov[None])
+    )
+    return GaussianMixture([0.5, 0.5], np.repeat(m.means, 2, axis=0), np.repeat(m.covs, 2, axis=0))
+
+
+def test_energy_and_eta_exact_route_against_cubature_and_regression():
+    from gaussian_oracle._generation import generation_energy_and_eta
+
+    q = GaussianMixture([1.0], [[0.4]], [[[0.7]]])
+    qt = AffinePushforward(1.1, 0.15).learn(q)
+    rng = np.random.default_rng(2)
+    exact_e, exact_eta = generation_energy_and_eta(
+        q, qt, EXACT, rng, n_samples=10_000, eta_paths=4000, eta_steps=100
+    )
+    assert exact_e.method == exact_eta.method == "closed-form"
+    quad_e, mc_eta = generation_energy_and_eta(
+        _as_two_components(q),
+        _as_two_components(qt),
+        EXACT,
+        rng,
+        n_samples=10_000,
+        eta_paths=20_000,
+        eta_steps=400,
+    )
+    assert quad_e.method == "quadrature" and mc_eta.method == "monte-carlo"
+    # cubature (rtol 1e-8) against the ODE route (rtol 1e-12)
+    assert quad_e.value == pytest.approx(exact_e.value, rel=1e-6)
+    # regression estimate: 4.5 s.e. plus the Euler bias of 400 steps (~1e-2 relative, measured)
+    assert abs(mc_eta.value - exact_eta.value) < 4.5 * mc_eta.abs_error + 0.01
+
+
+@pytest.mark.slow
+def test_energy_monte_carlo_route_in_3d():
+    from gaussian_oracle._generation import generation_energy_and_eta
+
+    q = GaussianMixture([1.0], [[0.2, -0.1, 0.3]], [np.diag([0.5, 1.0, 1.5])])
+    qt = PopulationKDE(0.3).learn(q)
+    rng = np.random.default_rng(4)
+    exact_e, _ = generation_energy_and_eta(
+        q, qt, EXACT, rng, n_samples=1, eta_paths=40, eta_steps=1
+    )
+    mc_e, _ = generation_energy_and_eta(
+        _as_two_components(q),
+        _as_two_components(qt),
+        EXACT,
+        rng,
+        n_samples=40_000,
+        eta_paths=400,
+        eta_steps=20,
+    )
+    assert mc_e.method == "monte-carlo"
+    assert abs(mc_e.value - exact_e.value) < 4 * mc_e.abs_error  # fixed seed, 4 s.e.
+
+
+def test_trajectory_carries_energies_and_observabilities():
+    traj = run_recursion(
+        Gaussian(0.3, 0.8),
+        alpha=1.0,
+        learner=AffinePushforward(1.05, 0.1),
+        diffusion=EXACT,
+        generations=2,
+    )
+    assert len(traj.eps_star2) == len(traj.eta) == 2
+    # alpha = 1: every step starts from the data, so every step has the same error
+    assert traj.eps_star2[0].value == pytest.approx(traj.eps_star2[1].value, rel=1e-12)
+    assert 0.0 < traj.eta[0].value <= 1.0 and traj.eta[0].method == "closed-form"
+    zero = run_recursion(
+        Gaussian(0.3, 0.8), alpha=0.5, learner=ExactScore(), diffusion=EXACT, generations=2
+    )
+    assert all(e.value == 0.0 for e in zero.eps_star2) and all(e.value == 0.0 for e in zero.eta)
