@@ -7,7 +7,10 @@ leaves chi-square and KL unchanged (both are invariant under invertible affine m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import logsumexp
 
 from ._laws import Gaussian, GaussianMixture
@@ -78,6 +81,64 @@ def kl_gaussian(p: Gaussian, q: Gaussian) -> float:
     return float(0.5 * np.sum(x_minus_log1p(e)) + 0.5 * float(delta @ delta))
 
 
+@dataclass(frozen=True, slots=True)
+class WhitenedComponents:
+    """Components in the frame whitened by a Gaussian ``N_0`` (private; THEORY.md §6).
+
+    Holds, per component, the whitened mean ``mu``, precision ``prec``, ``prec @ mu``,
+    ``mu^T prec mu`` and ``log det Sigma``: everything the pairwise terms
+    ``log int N_j N_k / N_0`` need.
+    """
+
+    mu: FloatArray
+    prec: FloatArray
+    pm: FloatArray
+    quad: FloatArray
+    logdet: FloatArray
+
+    @classmethod
+    def of(cls, means: FloatArray, covs: FloatArray, q: Gaussian) -> WhitenedComponents:
+        li = q._factors.chol_inv[0]
+        mu = (means - q.mean) @ li.T
+        sig = np.einsum("ij,kjl,ml->kim", li, covs, li)
+        sig = 0.5 * (sig + np.swapaxes(sig, 1, 2))
+        chol = np.linalg.cholesky(sig)
+        logdet = 2.0 * np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)
+        cinv = np.linalg.inv(chol)
+        prec = np.einsum("kji,kjl->kil", cinv, cinv)
+        pm = np.einsum("kij,kj->ki", prec, mu)
+        return cls(mu, prec, pm, np.einsum("ki,ki->k", mu, pm), logdet)
+
+    def take(self, idx: NDArray[np.intp]) -> WhitenedComponents:
+        return WhitenedComponents(
+            self.mu[idx], self.prec[idx], self.pm[idx], self.quad[idx], self.logdet[idx]
+        )
+
+    def log_terms(self, other: WhitenedComponents) -> FloatArray:
+        """``log int N_j N_k / N_0`` for ``j`` in self and ``k`` in other, shape ``(J, K)``.
+
+        Every ``A_jk = Pi_j + Pi_k - I`` must be positive definite (true when every
+        ``A_jj`` and ``A_kk`` is, since ``A_jk = (A_jj + A_kk) / 2``).
+        """
+        k, d = other.mu.shape
+        eye = np.eye(d)
+        rows = max(1, _PAIR_BUDGET // max(1, k * d * d))
+        out = np.empty((self.mu.shape[0], k))
+        for start in range(0, self.mu.shape[0], rows):
+            j = slice(start, min(self.mu.shape[0], start + rows))
+            a = self.prec[j][:, None] + other.prec[None, :] - eye
+            b = self.pm[j][:, None] + other.pm[None, :]
+            ca = np.linalg.cholesky(a)
+            logdet_a = 2.0 * np.sum(np.log(np.diagonal(ca, axis1=-2, axis2=-1)), axis=-1)
+            y = np.linalg.solve(ca, b[..., None])[..., 0]
+            out[j] = (
+                -0.5 * (self.logdet[j][:, None] + other.logdet[None, :] + logdet_a)
+                + 0.5 * np.einsum("rki,rki->rk", y, y)
+                - 0.5 * (self.quad[j][:, None] + other.quad[None, :])
+            )
+        return out
+
+
 def log1p_chi2_mixture_gaussian(p: GaussianMixture, q: Gaussian) -> float:
     r""":math:`\log(1 + \chi^2(\sum_j w_j N_j \| N_0))` by the pairwise closed form.
 
@@ -89,42 +150,21 @@ def log1p_chi2_mixture_gaussian(p: GaussianMixture, q: Gaussian) -> float:
         \log\!\int\!\frac{N_j N_k}{N_0} = -\tfrac12(\log|\Sigma_j| + \log|\Sigma_k| + \log|A|)
         + \tfrac12 b^\top A^{-1} b - \tfrac12(\mu_j^\top\Pi_j\mu_j + \mu_k^\top\Pi_k\mu_k).
 
-    Every :math:`A_{jj}` must be positive definite (checked by the caller); then every
-    :math:`A_{jk} = (A_{jj} + A_{kk})/2` is too. The double sum is a log-sum-exp over the upper
-    triangle (off-diagonal pairs counted twice).
+    Every :math:`A_{jj}` must be positive definite (checked by the caller). The double sum is a
+    log-sum-exp over the upper triangle (off-diagonal pairs counted twice), computed in blocks
+    of rows.
     """
     keep = p.weights > 0
-    w = p.weights[keep]
-    li = q._factors.chol_inv[0]
-    mu = (p.means[keep] - q.mean) @ li.T
-    sig = np.einsum("ij,kjl,ml->kim", li, p.covs[keep], li)
-    sig = 0.5 * (sig + np.swapaxes(sig, 1, 2))
-    chol = np.linalg.cholesky(sig)
-    logdet = 2.0 * np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)
-    cinv = np.linalg.inv(chol)
-    prec = np.einsum("kji,kjl->kil", cinv, cinv)
-    pm = np.einsum("kij,kj->ki", prec, mu)
-    quad = np.einsum("ki,ki->k", mu, pm)
-    k, d = mu.shape
-    eye = np.eye(d)
-    logw = np.log(w)
-    rows = max(1, _PAIR_BUDGET // max(1, k * d * d))
-    terms: list[FloatArray] = []
+    comps = WhitenedComponents.of(p.means[keep], p.covs[keep], q)
+    logw = np.log(p.weights[keep])
+    k = logw.size
+    rows = max(1, _PAIR_BUDGET // max(1, k * p.dim * p.dim))
     log2 = float(np.log(2.0))
+    terms: list[FloatArray] = []
     for start in range(0, k, rows):
         j = np.arange(start, min(k, start + rows))
         c = np.arange(start, k)  # upper triangle only: pairs (j, c) with c >= j
-        a = prec[j][:, None] + prec[c][None, :] - eye  # (r, K - start, d, d)
-        b = pm[j][:, None] + pm[c][None, :]
-        ca = np.linalg.cholesky(a)
-        logdet_a = 2.0 * np.sum(np.log(np.diagonal(ca, axis1=-2, axis2=-1)), axis=-1)
-        y = np.linalg.solve(ca, b[..., None])[..., 0]
-        log_t = (
-            -0.5 * (logdet[j][:, None] + logdet[c][None, :] + logdet_a)
-            + 0.5 * np.einsum("rki,rki->rk", y, y)
-            - 0.5 * (quad[j][:, None] + quad[c][None, :])
-        )
-        log_t = log_t + logw[j][:, None] + logw[c][None, :]
+        log_t = comps.take(j).log_terms(comps.take(c)) + logw[j][:, None] + logw[c][None, :]
         upper = c[None, :] > j[:, None]
         log_t = np.where(upper, log_t + log2, log_t)  # off-diagonal pairs count twice
         terms.append(log_t[c[None, :] >= j[:, None]])

@@ -349,3 +349,20 @@ def test_trajectory_carries_energies_and_observabilities():
         Gaussian(0.3, 0.8), alpha=0.5, learner=ExactScore(), diffusion=EXACT, generations=2
     )
     assert all(e.value == 0.0 for e in zero.eps_star2) and all(e.value == 0.0 for e in zero.eta)
+
+
+def test_cached_d_equals_the_direct_closed_form():
+    data = Gaussian([0.3, -0.2], [[0.9, 0.2], [0.2, 0.7]])
+    traj = run_recursion(
+        data,
+        alpha=0.3,
+        learner=AffinePushforward(1.02, [0.05, 0.0]),
+        diffusion=EXACT,
+        generations=12,
+        intra=False,
+        observables=False,
+    )
+    direct = np.array([chi2(law, data).value for law in traj.laws])
+    # same pairwise formula, summed in a different order: round-off of 1 + chi2 (~1e-15)
+    np.testing.assert_allclose(traj.D_values, direct, rtol=1e-12, atol=1e-15)
+    assert traj.I == () and traj.eps_star2 == ()
