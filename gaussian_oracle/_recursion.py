@@ -383,7 +383,7 @@ def run_recursion(
     energies: list[Divergence] = []
     etas: list[Divergence] = []
     for _ in range(generations):
-        q = mix(alpha, p, current)
+        q = mix(alpha, p, current).merged()  # p_hat_0 = p: one component, not two
         refreshed.append(against_data(q))
         learned = learner.learn(q, gen)
         if observables:

@@ -153,7 +153,9 @@ def test_intra_generation_divergence_is_reported_with_its_method():
         observables=False,
         generations=2,
     )
-    assert [i.method for i in traj.I] == ["quadrature", "quadrature"]
+    # q_0 = p (p_hat_0 = p): I_0 is closed form and equals D_1; q_1 is a mixture: quadrature
+    assert [i.method for i in traj.I] == ["closed-form", "quadrature"]
+    assert traj.I[0].value == traj.D[1].value
     assert all(i.value > 0 and i.abs_error < 1e-8 for i in traj.I)
 
 
