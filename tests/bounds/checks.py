@@ -15,6 +15,8 @@ from pathlib import Path
 import mpmath as mp
 import numpy as np
 
+from tests.data.make_bounds_references import schedule  # the recipe that made the data
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "bounds_references.json"
 
 # Stored references are mpmath at 50 digits; the issue asks for 1e-12 relative.
@@ -23,18 +25,6 @@ REL = 1e-12
 
 def references() -> dict:
     return json.loads(DATA.read_text())
-
-
-def schedule(recipe: dict) -> np.ndarray:
-    """Same recipe as tests/data/make_bounds_references.py (seeded NumPy is portable)."""
-    kind, n = recipe["kind"], recipe["n"]
-    if kind == "constant":
-        return np.full(n, recipe["value"])
-    if kind == "uniform":
-        return np.random.default_rng(recipe["seed"]).uniform(0.0, 1.0, n) * recipe["scale"]
-    if kind == "geometric":
-        return recipe["scale"] * np.exp(np.arange(n) * np.log(recipe["ratio"]))
-    raise ValueError(kind)
 
 
 def _rel(got: float, ref: str) -> float:
