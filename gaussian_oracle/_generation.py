@@ -25,7 +25,7 @@ from scipy.integrate import cubature
 
 from ._diffusion import AffineError, Diffusion
 from ._divergence import Divergence
-from ._laws import Gaussian, GaussianMixture, components
+from ._laws import Gaussian, GaussianMixture, components, single_gaussian
 from ._linear import LinearGaussianOracle
 from ._montecarlo import simulate_reverse
 from ._operations import ou_transition
@@ -34,11 +34,6 @@ from ._validation import FloatArray
 
 _BOX_SDS = 12.0
 _MC_GROUPS = 256
-
-
-def _single(law: GaussianMixture) -> Gaussian | None:
-    live = np.flatnonzero(law.weights > 0)
-    return law.component(int(live[0])) if len(live) == 1 else None
 
 
 def _affine_error(q: Gaussian, qt: Gaussian) -> AffineError:
@@ -71,7 +66,7 @@ def generation_energy_and_eta(
     if q_tilde == q:
         zero = Divergence(0.0, 0.0, "closed-form", "no score error")
         return zero, zero
-    g, gt = _single(q), _single(q_tilde)
+    g, gt = single_gaussian(q), single_gaussian(q_tilde)
     if g is not None and gt is not None:
         sol = LinearGaussianOracle(g, diffusion, _affine_error(g, gt)).solve()
         why = "exact linear engine (affine score error between Gaussians)"

@@ -411,6 +411,14 @@ def as_mixture(law: Law, *, age: int = 0) -> GaussianMixture:
 LawT = TypeVar("LawT", bound=Gaussian | GaussianMixture)
 
 
+def single_gaussian(law: Law) -> Gaussian | None:
+    """The law as a Gaussian if it has exactly one component of positive weight, else None."""
+    if isinstance(law, Gaussian):
+        return law
+    live = np.flatnonzero(law.weights > 0)
+    return law.component(int(live[0])) if len(live) == 1 else None
+
+
 def check_law(name: str, law: LawT) -> LawT:
     """Accept a :class:`Gaussian` or :class:`GaussianMixture`, else raise naming ``name``."""
     if not isinstance(law, Gaussian | GaussianMixture):

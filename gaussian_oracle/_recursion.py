@@ -39,7 +39,7 @@ from ._diffusion import Diffusion
 from ._divergence import Divergence, chi2
 from ._errors import DomainError
 from ._generation import generation_energy_and_eta
-from ._laws import Gaussian, GaussianMixture, Law, as_mixture, check_law
+from ._laws import Gaussian, GaussianMixture, Law, as_mixture, check_law, single_gaussian
 from ._learners import (
     AffinePushforward,
     ExactScore,
@@ -266,7 +266,7 @@ class _PairCache:
 
     def chi2(self, law: GaussianMixture, rng: np.random.Generator, n_samples: int) -> Divergence:
         live = law.weights > 0
-        if int(np.sum(live)) == 1:  # the Gaussian eigen-form keeps tiny divergences exact
+        if single_gaussian(law) is not None:  # the Gaussian eigen-form keeps tiny values exact
             return chi2(law, self.data, rng=rng, n_samples=n_samples)
         idx = self._register(law)
         if not all(self.finite[i] for i in idx[live]):

@@ -199,25 +199,18 @@ def test_finite_sample_refit_error_shrinks_like_one_over_n():
 
 
 def test_finite_sample_kde_is_an_n_component_mixture_and_seeded():
-    data = Gaussian(0.0, 1.0)
-    a = run_recursion(
-        data,
-        alpha=0.5,
-        learner=FiniteSampleKDE(30, 0.4),
-        diffusion=EXACT,
-        observables=False,
-        generations=2,
-        rng=np.random.default_rng(4),
-    )
-    b = run_recursion(
-        data,
-        alpha=0.5,
-        learner=FiniteSampleKDE(30, 0.4),
-        diffusion=EXACT,
-        observables=False,
-        generations=2,
-        rng=np.random.default_rng(4),
-    )
+    def run(seed):
+        return run_recursion(
+            Gaussian(0.0, 1.0),
+            alpha=0.5,
+            learner=FiniteSampleKDE(30, 0.4),
+            diffusion=EXACT,
+            observables=False,
+            generations=2,
+            rng=np.random.default_rng(seed),
+        )
+
+    a, b = run(4), run(4)
     assert a.laws[2].n_components == 30
     np.testing.assert_array_equal(a.D_values, b.D_values)
 
