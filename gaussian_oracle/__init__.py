@@ -28,6 +28,7 @@ Many generations (exact init)
 -----------------------------
 ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit, FiniteSampleKDE -- learners.
 run_recursion, Trajectory -- the fresh-data recursion: laws, D_i, I_i, Lemma F.1; save / load.
+standard_init_endpoint -- closed-form endpoint of the exact-score reverse SDE from N(0, I).
 
 Divergences
 -----------
@@ -62,7 +63,7 @@ from ._learners import (
 from ._linear import LinearGaussianOracle, LinearSolution
 from ._montecarlo import McEstimate, MonteCarloResult, simulate_reverse
 from ._operations import convolve, mix, ou_transition, push_forward
-from ._recursion import Trajectory, run_recursion
+from ._recursion import Trajectory, run_recursion, standard_init_endpoint
 from ._score import score
 from ._tails import TAIL_RTOL, TailCheck, chi2_tail_check
 from ._validation import PD_RTOL, SYMMETRY_RTOL, WEIGHT_SUM_ATOL
@@ -105,5 +106,6 @@ __all__ = [
     "run_recursion",
     "score",
     "simulate_reverse",
+    "standard_init_endpoint",
     "w2",
 ]

@@ -199,15 +199,21 @@ def chi2(
                 "2 S_q - S_p is positive definite only to round-off (smallest eigenvalue within "
                 "the tail rule's tolerance): treated as the boundary, where chi2 = +inf",
             )
-        if log1 > _LOG_FLOAT_MAX:
-            return Divergence(
-                float("inf"),
-                0.0,
-                "closed-form",
-                f"finite but beyond the float64 range: log(1 + chi2) = {log1:.12g}",
-            )
-        return Divergence(max(float(np.expm1(log1)), 0.0), 0.0, "closed-form")
+        return closed_form_chi2(log1)
     return _numeric(p, q, "chi2", method, tails, n, gen)
+
+
+def closed_form_chi2(log1: float) -> Divergence:
+    """The closed-form ``chi2`` from ``log(1 + chi2)``: ``inf`` (with the log in ``reason``)
+    when finite but beyond the float64 range."""
+    if log1 > _LOG_FLOAT_MAX:
+        return Divergence(
+            float("inf"),
+            0.0,
+            "closed-form",
+            f"finite but beyond the float64 range: log(1 + chi2) = {log1:.12g}",
+        )
+    return Divergence(max(float(np.expm1(log1)), 0.0), 0.0, "closed-form")
 
 
 def kl(

@@ -358,7 +358,24 @@ class GaussianMixture:
 
     def with_ages(self, ages: Any) -> GaussianMixture:
         """The same law with new component ages."""
-        return GaussianMixture(self.weights, self.means, self.covs, ages)
+        raw = np.asarray(ages)
+        k = self.n_components
+        if raw.shape != (k,) or raw.dtype.kind not in "iu" or np.any(raw < 0):
+            raise DomainError(
+                f"ages={_show(raw)} must be {k} non-negative integers (one per component)"
+            )
+        return self._subset(np.arange(k), self.weights, raw.astype(np.int64))
+
+    def _subset(
+        self, idx: NDArray[np.intp], weights: FloatArray, ages: NDArray[np.int64]
+    ) -> GaussianMixture:
+        """Components ``idx`` of this law with new weights and ages, reusing the validated
+        covariances and their factors (no re-validation, no re-factorisation)."""
+        f = self._factors
+        factors = _Factors(
+            _readonly(f.chol[idx]), _readonly(f.chol_inv[idx]), _readonly(f.logdet[idx])
+        )
+        return _assemble(weights, self.means[idx], self.covs[idx], ages, factors)
 
     def aged(self, by: int = 1) -> GaussianMixture:
         """The same law with every age increased by ``by`` (one generation by default)."""
@@ -385,11 +402,47 @@ class GaussianMixture:
                 keys[key] = len(weights)
                 weights.append(float(self.weights[k]))
                 index.append(k)
-        idx = np.asarray(index)
-        return GaussianMixture(np.asarray(weights), self.means[idx], self.covs[idx], self.ages[idx])
+        idx = np.asarray(index, dtype=np.intp)
+        return self._subset(idx, np.asarray(weights), self.ages[idx])
 
 
 Law = Gaussian | GaussianMixture
+
+
+def _assemble(
+    weights: FloatArray,
+    means: FloatArray,
+    covs: FloatArray,
+    ages: NDArray[np.int64],
+    factors: _Factors | None = None,
+) -> GaussianMixture:
+    """Trusted constructor for operations whose outputs are valid by construction (subsets and
+    concatenations of validated laws, ``e^{-t} S + c I``, ``S + h^2 I``): skips the input
+    checks and, when ``factors`` is given, the factorisation. Not for user input."""
+    out = object.__new__(GaussianMixture)
+    w = np.asarray(weights, dtype=np.float64)
+    w = w / float(np.sum(w))
+    ages = np.array(ages, dtype=np.int64)
+    ages.setflags(write=False)
+    with np.errstate(divide="ignore"):
+        logw = np.log(w)
+    covs = _readonly(covs)
+    object.__setattr__(out, "weights", _readonly(w))
+    object.__setattr__(out, "means", _readonly(means))
+    object.__setattr__(out, "covs", covs)
+    object.__setattr__(out, "ages", ages)
+    object.__setattr__(out, "_factors", _Factors.of(covs) if factors is None else factors)
+    object.__setattr__(out, "_log_weights", _readonly(logw))
+    return out
+
+
+def _concatenate_factors(parts: list[_Factors]) -> _Factors:
+    return _Factors(
+        *(
+            _readonly(np.concatenate([getattr(f, name) for f in parts]))
+            for name in ("chol", "chol_inv", "logdet")
+        )
+    )
 
 
 def as_mixture(law: Law, *, age: int = 0) -> GaussianMixture:

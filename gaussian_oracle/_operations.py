@@ -11,7 +11,15 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ._errors import NotPositiveDefiniteError, ShapeError
-from ._laws import Gaussian, GaussianMixture, Law, as_mixture, check_law
+from ._laws import (
+    Gaussian,
+    GaussianMixture,
+    Law,
+    _assemble,
+    _concatenate_factors,
+    as_mixture,
+    check_law,
+)
 from ._validation import FloatArray, _show, as_float_array, check_scalar
 
 __all__ = ["convolve", "mix", "ou_transition", "push_forward"]
@@ -19,9 +27,13 @@ __all__ = ["convolve", "mix", "ou_transition", "push_forward"]
 L = TypeVar("L", bound=Gaussian | GaussianMixture)
 
 
-def _rebuild(law: L, means: FloatArray, covs: FloatArray) -> L:
+def _rebuild(law: L, means: FloatArray, covs: FloatArray, *, valid: bool = False) -> L:
+    """``law`` with new component moments; ``valid=True`` when the covariances are symmetric
+    positive definite by construction (then only factorised, not re-checked)."""
     if isinstance(law, Gaussian):
         return Gaussian(means[0], covs[0])  # type: ignore[return-value]
+    if valid:
+        return _assemble(law.weights, means, covs, law.ages)  # type: ignore[return-value]
     return GaussianMixture(law.weights, means, covs, law.ages)  # type: ignore[return-value]
 
 
@@ -60,7 +72,8 @@ def ou_transition(law: L, t: float) -> L:
     means, covs = _stack(law)
     d = means.shape[1]
     decay = np.exp(-t)
-    return _rebuild(law, np.exp(-0.5 * t) * means, decay * covs + (-np.expm1(-t)) * np.eye(d))
+    new_covs = decay * covs + (-np.expm1(-t)) * np.eye(d)  # eigenvalues move towards 1
+    return _rebuild(law, np.exp(-0.5 * t) * means, new_covs, valid=True)
 
 
 def convolve(law: L, h: float) -> L:
@@ -82,7 +95,7 @@ def convolve(law: L, h: float) -> L:
     law = check_law("law", law)
     h = check_scalar("h", h, low=0.0)
     means, covs = _stack(law)
-    return _rebuild(law, means, covs + h * h * np.eye(means.shape[1]))
+    return _rebuild(law, means, covs + h * h * np.eye(means.shape[1]), valid=True)
 
 
 def push_forward(law: L, A: Any, b: Any = 0.0) -> L:
@@ -124,7 +137,7 @@ def push_forward(law: L, A: Any, b: Any = 0.0) -> L:
             f"b has shape {shift.shape}; with A of shape {a.shape} it must be ({d_out},)"
         )
     new_means = means @ a.T + shift
-    new_covs = np.einsum("ij,kjl,ml->kim", a, covs, a)
+    new_covs = a @ covs @ a.T  # batched over components
     try:
         return _rebuild(law, new_means, new_covs)
     except NotPositiveDefiniteError as exc:
@@ -161,9 +174,10 @@ def mix(alpha: float, p: Law, q: Law) -> GaussianMixture:
         raise ShapeError(f"p has dimension {p.dim} and q has dimension {q.dim}; they must match")
     parts = [(alpha, p), (1.0 - alpha, q)]
     parts = [(a, m) for a, m in parts if a > 0.0]
-    return GaussianMixture(
+    return _assemble(  # concatenation of validated laws: reuse their factors
         np.concatenate([a * m.weights for a, m in parts]),
         np.concatenate([m.means for _, m in parts]),
         np.concatenate([m.covs for _, m in parts]),
         np.concatenate([m.ages for _, m in parts]),
+        _concatenate_factors([m._factors for _, m in parts]),
     )

@@ -12,7 +12,19 @@ the score energy ``eps_star2_i`` and the observability ``eta_i`` of the step ``q
 are Gaussian, cubature in dimension 1–2, Monte Carlo otherwise; ``eta`` by Monte Carlo
 regression for mixtures). Every value keeps its method and error (``inf`` by the tail rule).
 
-Not supported yet: the standard initialisation (only ``init="exact"`` has exact laws).
+Standard initialisation (``Diffusion(init="standard")``, the paper's N(0, I) start). The reverse
+SDE with the exact score of a learned law ``q~`` has the forward conditional law of ``X_{t0}``
+given ``X_T`` as its transition kernel, whatever its start. For a Gaussian ``q~`` that kernel is
+Gaussian and the endpoint from ``N(0, I)`` is the closed form of
+:func:`standard_init_endpoint`; for a mixture ``q~`` the endpoint is ``q~_{t0}`` times a
+density ratio that is not a Gaussian mixture, so the laws would stop being exact.
+``run_recursion`` therefore accepts the standard init exactly when every learned law is
+Gaussian: the learner ``FiniteSampleRefit`` (any data), or ``ExactScore``, ``PopulationKDE``
+and ``AffinePushforward`` with Gaussian data and ``alpha = 1`` (or ``alpha = 0`` from a
+Gaussian ``p_hat_0``); anything else is refused before any work is done. The laws and ``D_i``
+are then exact; ``eps_star2_i`` and ``eta_i`` are exact when ``q_i`` is Gaussian (linear
+engine from ``N(0, I)``) and otherwise come from the Monte Carlo engine started at
+``N(0, I)`` (Euler–Maruyama: the standard error does not include the discretisation bias).
 
 File format (:meth:`Trajectory.save`): one NumPy ``.npz`` archive holding the arrays of every
 law (``weights``, ``means``, ``covs``, ``ages`` concatenated over generations, with
@@ -32,11 +44,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import logsumexp
 
 from ._closed_forms import WhitenedComponents
 from ._diffusion import Diffusion
-from ._divergence import Divergence, chi2
+from ._divergence import Divergence, chi2, closed_form_chi2
 from ._errors import DomainError
 from ._generation import generation_energy_and_eta
 from ._laws import Gaussian, GaussianMixture, Law, as_mixture, check_law, single_gaussian
@@ -51,7 +62,7 @@ from ._operations import mix, ou_transition
 from ._tails import chi2_tail_check
 from ._validation import FloatArray, check_positive_int, check_rng, check_scalar
 
-__all__ = ["Trajectory", "run_recursion"]
+__all__ = ["Trajectory", "run_recursion", "standard_init_endpoint"]
 
 _LEARNERS = (ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit, FiniteSampleKDE)
 _FORMAT = "diffusion-collapse/trajectory/1"
@@ -120,9 +131,22 @@ class Trajectory:
 
     @property
     def first_infinite(self) -> int | None:
-        """First generation ``i`` with ``D_i = inf``, or None."""
+        """First generation ``i`` with ``D_i = +inf`` (decided by the tail rule), or None.
+
+        A ``D_i`` that is finite but beyond the float64 range is also stored as ``inf`` (its
+        ``log(1 + D_i)`` is in ``D[i].reason``); it does not count here: see
+        :attr:`first_overflow`.
+        """
         for i, d in enumerate(self.D):
-            if not d.finite:
+            if d.value == np.inf and d.method == "tail-rule":
+                return i
+        return None
+
+    @property
+    def first_overflow(self) -> int | None:
+        """First generation ``i`` whose finite ``D_i`` exceeds the float64 range, or None."""
+        for i, d in enumerate(self.D):
+            if d.value == np.inf and d.method != "tail-rule":
                 return i
         return None
 
@@ -216,22 +240,93 @@ class Trajectory:
         )
 
 
+def standard_init_endpoint(law: Gaussian, diffusion: Diffusion) -> Gaussian:
+    r"""Endpoint of the reverse SDE with the exact score of ``law``, started from ``N(0, I)``.
+
+    The reverse process's transition kernel from forward time ``T`` to ``t0`` is the forward
+    conditional law of :math:`X_{t_0}` given :math:`X_T`. With :math:`P_{t_0}\,\mathrm{law} =
+    N(m, S)`, :math:`a = e^{-(T - t_0)/2}` and :math:`C = a^2 S + (1 - a^2) I` (the covariance
+    of :math:`X_T`; it commutes with :math:`S`), starting from :math:`Y_T \sim N(0, I)` gives
+
+    .. math::
+        N\big((1 - a^2)\,C^{-1} m,\; S - a^2 S C^{-1} S + a^2 S C^{-2} S\big),
+
+    computed in the eigenbasis of :math:`S` (eigenvalue :math:`\lambda` maps to
+    :math:`\lambda - a^4 \lambda^2 (\lambda - 1) / c^2`, :math:`c = a^2\lambda + 1 - a^2`).
+    Derived in this project (THEORY.md §1: the initial mismatch carried to the end); the tests
+    check it against the moment ODEs of :class:`LinearGaussianOracle` with zero error.
+
+    Examples
+    --------
+    >>> g = standard_init_endpoint(Gaussian(0.0, 1.0), Diffusion(T=4.0, t0=0.02))
+    >>> float(g.mean[0]), float(g.cov[0, 0])        # N(0, 1) is invariant: nothing to correct
+    (0.0, 1.0)
+    """
+    law = check_law("law", law)
+    if not isinstance(law, Gaussian):
+        raise DomainError(f"law={law!r} must be a Gaussian (a mixture has no closed form here)")
+    if not isinstance(diffusion, Diffusion):
+        raise DomainError(f"diffusion={diffusion!r} must be a Diffusion")
+    end = ou_transition(law, diffusion.t0)
+    a2 = float(np.exp(-diffusion.horizon))
+    lam, vec = np.linalg.eigh(end.cov)
+    c = a2 * lam + (-np.expm1(-diffusion.horizon))
+    mean_gain = (1.0 - a2) / c
+    new_lam = lam - a2 * a2 * lam * lam * (lam - 1.0) / (c * c)
+    mean = vec @ (mean_gain * (vec.T @ end.mean))
+    return Gaussian(mean, (vec * new_lam) @ vec.T)
+
+
+def _standard_init_supported(
+    data: Law, alpha: float, learner: Any, p_hat_0: Law | None
+) -> str | None:
+    """None when every learned law of the run is Gaussian (standard init exact), else why not."""
+    if isinstance(learner, FiniteSampleRefit):
+        return None
+    if isinstance(learner, ExactScore | PopulationKDE | AffinePushforward):
+        gaussian_start = p_hat_0 is None or single_gaussian(p_hat_0) is not None
+        if isinstance(data, Gaussian) and (alpha == 1.0 or (alpha == 0.0 and gaussian_start)):
+            return None
+        return (
+            f"with {type(learner).__name__} the training laws q_i are Gaussian mixtures with "
+            "several components unless the data is Gaussian and alpha is 1 (or 0 from a "
+            "Gaussian p_hat_0)"
+        )
+    return f"{type(learner).__name__} learns a mixture from samples"
+
+
 class _PairCache:
-    """Pairwise terms ``log int N_a N_b / N_0`` against Gaussian data, cached by component.
+    """Pairwise terms ``int N_a N_b / N_0`` against Gaussian data, cached by component.
 
     Components of a given provenance recur bitwise unchanged from one generation to the next
     (the same operations on the same inputs), only their weights change; so each generation
-    adds O(K) new pairs instead of recomputing O(K^2). ``chi2(law || data)`` then costs one
-    log-sum-exp, with the same closed form as :func:`chi2` (used whenever a component makes the
-    divergence infinite, to get the reason).
+    adds O(K) new pairs instead of recomputing O(K^2). The terms are stored normalised,
+    ``B_ab = exp(T_ab - (T_aa + T_bb) / 2)`` with ``T_ab = log int N_a N_b / N_0``; Cauchy–Schwarz
+    in ``L^2(1/N_0)`` gives ``0 < B_ab <= 1``. With ``u_a = log w_a + T_aa / 2`` and
+    ``v = exp(u - max u)``, ``1 + chi2 = exp(2 max u) v^T B v`` where ``v^T B v >= 1`` (the
+    diagonal term of the largest ``u``): one matrix–vector product, no overflow, no
+    underflow. Infinite components (by the same tail rule as :func:`chi2`) send the law to
+    :func:`chi2` for the reason.
     """
 
     def __init__(self, data: Gaussian) -> None:
         self.data = data
         self.keys: dict[tuple[bytes, bytes], int] = {}
         self.comps: WhitenedComponents | None = None
-        self.finite: list[bool] = []
-        self.table = np.empty((0, 0))
+        self.finite = np.zeros(0, dtype=bool)
+        self.diag = np.zeros(0)  # T_aa (nan where infinite)
+        self.kernel = np.zeros((0, 0))  # B, allocated with spare capacity; 0 where infinite
+
+    def _grow(self, size: int) -> None:
+        cap = self.kernel.shape[0]
+        if size <= cap:
+            return
+        new_cap = max(size, 2 * cap, 16)
+        kernel = np.zeros((new_cap, new_cap))
+        kernel[:cap, :cap] = self.kernel
+        self.kernel = kernel
+        self.diag = np.concatenate([self.diag, np.full(new_cap - cap, np.nan)])
+        self.finite = np.concatenate([self.finite, np.zeros(new_cap - cap, dtype=bool)])
 
     def _register(self, law: GaussianMixture) -> NDArray[np.intp]:
         idx, new = [], []
@@ -243,40 +338,39 @@ class _PairCache:
             idx.append(self.keys[key])
         if new:
             sel = np.asarray(new)
+            old = 0 if self.comps is None else self.comps.mu.shape[0]
+            size = old + len(new)
+            self._grow(size)
             fresh = WhitenedComponents.of(law.means[sel], law.covs[sel], self.data)
+            self.comps = fresh if self.comps is None else _concat(self.comps, fresh)
             # the same finiteness rule (and tolerance) as chi2 itself
-            ok = [
+            self.finite[old:size] = [
                 chi2_tail_check(Gaussian(law.means[k], law.covs[k]), self.data).finite for k in new
             ]
-            self.finite.extend(ok)
-            good = np.flatnonzero(ok)
-            old = self.table.shape[0]
-            size = old + len(new)
-            table = np.full((size, size), np.nan)
-            table[:old, :old] = self.table
-            all_comps = fresh if self.comps is None else _concat(self.comps, fresh)
-            live = np.flatnonzero(self.finite)
-            rows = old + good
-            if len(good):
-                block = all_comps.take(rows).log_terms(all_comps.take(live))
-                table[np.ix_(rows, live)] = block
-                table[np.ix_(live, rows)] = block.T
-            self.table, self.comps = table, all_comps
+            rows = old + np.flatnonzero(self.finite[old:size])
+            live = np.flatnonzero(self.finite[:size])
+            if len(rows):
+                block = self.comps.take(rows).log_terms(self.comps.take(live))
+                self.diag[rows] = block[np.arange(len(rows)), np.searchsorted(live, rows)]
+                norm = block - 0.5 * (self.diag[rows][:, None] + self.diag[live][None, :])
+                normed = np.exp(np.minimum(norm, 0.0))  # <= 1 by Cauchy-Schwarz (round-off)
+                self.kernel[np.ix_(rows, live)] = normed
+                self.kernel[np.ix_(live, rows)] = normed.T
         return np.asarray(idx, dtype=np.intp)
 
     def chi2(self, law: GaussianMixture, rng: np.random.Generator, n_samples: int) -> Divergence:
         live = law.weights > 0
         if single_gaussian(law) is not None:  # the Gaussian eigen-form keeps tiny values exact
             return chi2(law, self.data, rng=rng, n_samples=n_samples)
-        idx = self._register(law)
-        if not all(self.finite[i] for i in idx[live]):
+        idx = self._register(law)[live]
+        if not np.all(self.finite[idx]):
             return chi2(law, self.data, rng=rng, n_samples=n_samples)  # inf, with its reason
-        i = idx[live]
-        logw = np.log(law.weights[live])
-        log1 = float(logsumexp(logw[:, None] + logw[None, :] + self.table[np.ix_(i, i)]))
-        if log1 > np.log(np.finfo(float).max):
-            return chi2(law, self.data, rng=rng, n_samples=n_samples)  # overflow, with reason
-        return Divergence(max(float(np.expm1(log1)), 0.0), 0.0, "closed-form")
+        u = np.log(law.weights[live]) + 0.5 * self.diag[idx]
+        top = float(np.max(u))
+        size = len(self.keys)
+        v = np.zeros(size)
+        np.add.at(v, idx, np.exp(u - top))
+        return closed_form_chi2(2.0 * top + float(np.log(v @ (self.kernel[:size, :size] @ v))))
 
 
 def _concat(a: WhitenedComponents, b: WhitenedComponents) -> WhitenedComponents:
@@ -317,7 +411,8 @@ def run_recursion(
         Fresh-data fraction.
     learner : ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit or FiniteSampleKDE
     diffusion : Diffusion
-        Must have ``init="exact"`` (the laws are then exact).
+        ``init="exact"``: any learner; ``init="standard"``: only when every learned law is
+        Gaussian (module docstring). The laws are exact in both cases.
     generations : int, >= 1
     p_hat_0 : law, optional
         Generation 0; defaults to the data itself.
@@ -357,11 +452,15 @@ def run_recursion(
         )
     if not isinstance(diffusion, Diffusion):
         raise DomainError(f"diffusion={diffusion!r} must be a Diffusion")
-    if diffusion.init != "exact":
-        raise DomainError(
-            f"init={diffusion.init!r} is not supported by run_recursion yet: the laws of the "
-            "recursion are exact only with Diffusion(init='exact')"
-        )
+    if diffusion.init == "standard":
+        why = _standard_init_supported(data, alpha, learner, p_hat_0)
+        if why is not None:
+            raise DomainError(
+                f"init='standard' is supported only when every learned law is Gaussian ({why}): "
+                "the N(0, I) start turns a mixture's endpoint into a law that is not a Gaussian "
+                "mixture, so the recursion would stop being exact. Use Diffusion(init='exact'), "
+                "or simulate_reverse for one generation by Monte Carlo"
+            )
     generations = check_positive_int("generations", generations)
     gen = np.random.default_rng(0) if rng is None else check_rng("rng", rng)
     p = as_mixture(data)
@@ -398,7 +497,14 @@ def run_recursion(
             )
             energies.append(energy)
             etas.append(eta)
-        current = ou_transition(learned, diffusion.t0).aged(1).merged()
+        if diffusion.init == "exact":
+            current = ou_transition(learned, diffusion.t0).aged(1).merged()
+        else:
+            g = single_gaussian(learned)
+            if g is None:  # pragma: no cover - excluded by _standard_init_supported
+                raise AssertionError("standard init reached a mixture learned law")
+            age = int(np.max(learned.ages)) + 1
+            current = as_mixture(standard_init_endpoint(g, diffusion), age=age)
         laws.append(current)
         if intra:
             i_list.append(chi2(current, q, rng=gen, n_samples=n_samples))

@@ -20,7 +20,10 @@ from gaussian_oracle import (
     kl,
     ou_transition,
     run_recursion,
+    standard_init_endpoint,
 )
+from gaussian_oracle._diffusion import AffineError
+from gaussian_oracle._linear import LinearGaussianOracle
 
 EXACT = Diffusion(T=4.0, t0=0.02, init="exact")
 
@@ -174,6 +177,30 @@ def test_small_data_variance_turns_d_infinite_and_the_run_continues():
     assert "heavier tails" in traj.D[55].reason
 
 
+def test_finite_d_beyond_float64_is_flagged_not_called_infinite():
+    """Old components drift towards the origin, 20 sd away from the data: D_i grows past
+    1e308 while staying finite (variances 0.6 -> 1 < 2 x 0.6)."""
+    from gaussian_oracle._closed_forms import log1p_chi2_mixture_gaussian
+
+    data = Gaussian(20.0, 0.6)
+    traj = run_recursion(
+        data,
+        alpha=0.1,
+        learner=ExactScore(),
+        diffusion=EXACT,
+        generations=115,
+        intra=False,
+        observables=False,
+    )
+    assert traj.first_infinite is None
+    i = traj.first_overflow
+    assert i is not None and np.all(np.isfinite(traj.D_values[:i]))
+    log1 = float(traj.D[i].reason.rsplit("=", 1)[1])
+    # the cache's normalised-kernel sum vs the direct log-sum-exp over pairs (both float64)
+    assert log1 == pytest.approx(log1p_chi2_mixture_gaussian(traj.laws[i], data), rel=1e-12)
+    assert log1 > np.log(np.finfo(float).max)
+
+
 def test_kde_bandwidth_at_least_sigma_is_infinite_at_once():
     traj = run_recursion(
         Gaussian(0.0, 0.25),
@@ -235,8 +262,14 @@ def test_save_and_load_round_trip(tmp_path):
 
 def test_bad_input(tmp_path):
     g = Gaussian(0.0, 1.0)
-    with pytest.raises(DomainError, match="init='standard' is not supported"):
+    with pytest.raises(DomainError, match="init='standard' is supported only when every"):
         run_recursion(g, alpha=0.5, learner=ExactScore(), diffusion=Diffusion(), generations=1)
+    with pytest.raises(DomainError, match="FiniteSampleKDE learns a mixture from samples"):
+        run_recursion(
+            g, alpha=1.0, learner=FiniteSampleKDE(10, 0.1), diffusion=Diffusion(), generations=1
+        )
+    with pytest.raises(DomainError, match=r"law=.* must be a Gaussian"):
+        standard_init_endpoint(GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, 1.0]), Diffusion())
     with pytest.raises(DomainError, match="learner=3 must be one of"):
         run_recursion(g, alpha=0.5, learner=3, diffusion=EXACT, observables=False, generations=1)
     with pytest.raises(DomainError, match=r"alpha=1.5 must lie in \[0, 1\]"):
@@ -361,3 +394,145 @@ def test_cached_d_equals_the_direct_closed_form():
     # same pairwise formula, summed in a different order: round-off of 1 + chi2 (~1e-15)
     np.testing.assert_allclose(traj.D_values, direct, rtol=1e-12, atol=1e-15)
     assert traj.I == () and traj.eps_star2 == ()
+
+
+def test_pair_cache_matches_chi2_from_order_one_to_overflow():
+    """The normalised-kernel sum (Cauchy–Schwarz scaling) against the log-sum-exp closed form,
+    on random mixtures whose chi2 ranges from O(1) to beyond the float64 range."""
+    from gaussian_oracle._recursion import _PairCache
+
+    rng = np.random.default_rng(3)
+    d = 4
+    data = Gaussian(np.zeros(d), 1.5 * np.eye(d))
+    cache = _PairCache(data)
+    seen_overflow = seen_infinite = 0
+    for _ in range(40):
+        k = int(rng.integers(2, 12))
+        a = 0.3 * rng.standard_normal((k, d, d))
+        law = GaussianMixture(
+            rng.dirichlet(np.ones(k)),
+            rng.uniform(0.1, 40.0) * rng.standard_normal((k, d)),
+            # variances above 2 x 1.5 make chi2 infinite (tail rule)
+            np.einsum("kij,klj->kil", a, a) + rng.uniform(0.3, 3.2) * np.eye(d),
+        )
+        got, want = cache.chi2(law, rng, 1000), chi2(law, data)
+        if np.isfinite(want.value):
+            # both sum the same positive terms in float64; relative round-off ~K^2 x 1e-16
+            assert got.value == pytest.approx(want.value, rel=1e-12)
+        else:
+            assert got.value == np.inf and got.method == want.method
+            assert got.reason == want.reason
+            seen_overflow += want.method == "closed-form"
+            seen_infinite += want.method == "tail-rule"
+    assert seen_overflow and seen_infinite  # both kinds of inf were exercised
+
+
+@pytest.mark.parametrize(
+    ("mean", "cov", "T", "t0"),
+    [
+        ([0.7], [[0.3]], 4.0, 0.02),
+        ([2.0, -1.0], [[0.4, 0.1], [0.1, 2.5]], 4.0, 0.02),
+        ([1.0, 0.0, -3.0], [[1.2, 0.3, 0.0], [0.3, 0.2, 0.05], [0.0, 0.05, 4.0]], 1.0, 0.3),
+    ],
+)
+def test_standard_init_endpoint_against_the_moment_odes(mean, cov, T, t0):
+    """Closed-form reverse kernel vs the ideal moments integrated by the linear engine (DOP853,
+    rtol 1e-12) from N(0, I) with zero error: two independent routes to the same Gaussian."""
+    law = Gaussian(mean, cov)
+    diffusion = Diffusion(T=T, t0=t0, init="standard")
+    ode = LinearGaussianOracle(law, diffusion, AffineError(xi=np.zeros(len(mean)))).solve()
+    got = standard_init_endpoint(law, diffusion)
+    # ODE tolerance 1e-12 relative on O(1) moments: 1e-9 absolute leaves a wide margin
+    np.testing.assert_allclose(got.mean, ode.ideal_endpoint.mean, atol=1e-9)
+    np.testing.assert_allclose(got.cov, ode.ideal_endpoint.cov, atol=1e-9)
+    # and the start matters: the endpoint differs from P_t0(law) by the initial mismatch
+    assert not np.allclose(got.mean, ou_transition(law, t0).mean, atol=1e-6)
+
+
+def test_standard_init_recursion_alpha_one_repeats_one_standard_generation():
+    data = Gaussian([1.5, -0.5], [[0.8, 0.2], [0.2, 1.4]])
+    std = Diffusion(T=4.0, t0=0.02, init="standard")
+    traj = run_recursion(data, alpha=1.0, learner=ExactScore(), diffusion=std, generations=3)
+    ode = LinearGaussianOracle(data, std, AffineError(xi=[0.0, 0.0])).solve()
+    want = chi2(ode.ideal_endpoint, data).value
+    # closed form on the ODE endpoint (moments to ~1e-12) vs closed form on the kernel formula
+    np.testing.assert_allclose(traj.D_values[1:], want, rtol=1e-8)
+    assert all(e.value == 0.0 for e in traj.eps_star2)  # the exact score: no score error
+    exact = run_recursion(data, alpha=1.0, learner=ExactScore(), diffusion=EXACT, generations=1)
+    assert traj.D_values[1] > exact.D_values[1]  # the N(0, I) start adds its mismatch
+
+
+def test_standard_init_refit_recursion_is_exact_and_reports_monte_carlo_observables():
+    data = Gaussian(0.0, 0.8)
+    std = Diffusion(T=4.0, t0=0.02, init="standard")
+    traj = run_recursion(
+        data,
+        alpha=0.5,
+        learner=FiniteSampleRefit(200),
+        diffusion=std,
+        generations=3,
+        rng=np.random.default_rng(4),
+        eta_paths=400,
+        eta_steps=40,
+    )
+    for i, law in enumerate(traj.laws[1:], start=1):
+        assert law.n_components == 1
+        assert traj.D[i].value == pytest.approx(chi2(law, data).value, rel=1e-12)
+    # q_0 = p (Gaussian): exact linear engine; q_1, q_2 are two-component mixtures: Monte Carlo
+    assert traj.eps_star2[0].method == "closed-form"
+    assert [e.method for e in traj.eps_star2[1:]] == ["monte-carlo"] * 2
+    assert all("N(0, I)" in e.reason for e in traj.eta[1:])
+
+
+def _paper_geometry(seed=0):
+    """The paper's experiment: d = 10, five equal-weight components of covariance 0.36 I."""
+    d = 10
+    means = 1.5 * np.random.default_rng(seed).standard_normal((5, d))
+    return GaussianMixture(np.full(5, 0.2), means, 0.36 * np.eye(d))
+
+
+@pytest.mark.parametrize("alpha", [0.1, 0.5, 0.9])
+def test_paper_geometry_with_bandwidth_sigma_is_infinite_from_generation_one(alpha):
+    """h = 0.6 = sigma: every component of p_hat_1 has covariance >= 2 x 0.36 I, the chi2
+    boundary (THEORY.md §5), whatever alpha."""
+    traj = run_recursion(
+        _paper_geometry(),
+        alpha=alpha,
+        learner=PopulationKDE(0.6),
+        diffusion=EXACT,
+        generations=20,
+        intra=False,
+        observables=False,
+    )
+    assert traj.first_infinite == 1 and traj.D[0].value == 0.0
+    assert all(d.method == "tail-rule" for d in traj.D[1:])
+    # q_0 = p merges with p_hat_0 = p; afterwards one age (5 components) per generation
+    assert [law.n_components for law in traj.laws] == [5] + [5 * i for i in range(1, 21)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alpha", [0.1, 0.5, 0.9])
+def test_paper_geometry_with_small_bandwidth_turns_infinite_when_the_variance_recursion_says(
+    alpha,
+):
+    """h = 0.1: the component of age k has variance v_k with v_{k+1} = e^{-t0}(v_k + h^2) +
+    1 - e^{-t0}; D_i turns infinite at the first i with v_i >= 2 x 0.36. The scalar recursion
+    (computed here) and the tail rule inside run_recursion are independent routes."""
+    v, first = 0.36, 0
+    while v < 0.72:
+        v = np.exp(-EXACT.t0) * (v + 0.01) - np.expm1(-EXACT.t0)
+        first += 1
+    traj = run_recursion(
+        _paper_geometry(),
+        alpha=alpha,
+        learner=PopulationKDE(0.1),
+        diffusion=EXACT,
+        generations=first + 1,
+        intra=False,
+        observables=False,
+        n_samples=2000,
+        rng=np.random.default_rng(1),
+    )
+    assert traj.first_infinite == first
+    finite = traj.D[1:first]
+    assert all(d.method == "importance-sampling" and 0 < d.value < np.inf for d in finite)
