@@ -386,6 +386,24 @@ def _concat(a: WhitenedComponents, b: WhitenedComponents) -> WhitenedComponents:
     )
 
 
+def _learner_schedule(learner: Any, generations: int) -> list[Any]:
+    """One learner per generation: a single learner repeated, or a sequence checked in full."""
+    names = ", ".join(c.__name__ for c in _LEARNERS)
+    if isinstance(learner, _LEARNERS):
+        return [learner] * generations
+    if isinstance(learner, list | tuple):
+        if len(learner) != generations:
+            raise DomainError(
+                f"learner is a sequence of {len(learner)} learners; with generations="
+                f"{generations} it must have exactly {generations} (one per generation)"
+            )
+        for i, x in enumerate(learner):
+            if not isinstance(x, _LEARNERS):
+                raise DomainError(f"learner[{i}]={x!r} must be one of {names}")
+        return list(learner)
+    raise DomainError(f"learner={learner!r} must be one of {names}, or a sequence of them")
+
+
 def run_recursion(
     data: Law,
     *,
@@ -410,6 +428,8 @@ def run_recursion(
     alpha : float in [0, 1]
         Fresh-data fraction.
     learner : ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit or FiniteSampleKDE
+        The same learner at every generation, or a sequence of ``generations`` learners
+        (generation ``i`` is learned by ``learner[i]``), e.g. a decaying error schedule.
     diffusion : Diffusion
         ``init="exact"``: any learner; ``init="standard"``: only when every learned law is
         Gaussian (module docstring). The laws are exact in both cases.
@@ -446,14 +466,15 @@ def run_recursion(
     """
     data = check_law("data", data)
     alpha = check_scalar("alpha", alpha, low=0.0, high=1.0)
-    if not isinstance(learner, _LEARNERS):
-        raise DomainError(
-            f"learner={learner!r} must be one of {', '.join(c.__name__ for c in _LEARNERS)}"
-        )
+    generations = check_positive_int("generations", generations)
+    learners = _learner_schedule(learner, generations)
     if not isinstance(diffusion, Diffusion):
         raise DomainError(f"diffusion={diffusion!r} must be a Diffusion")
     if diffusion.init == "standard":
-        why = _standard_init_supported(data, alpha, learner, p_hat_0)
+        why = next(
+            (w for w in (_standard_init_supported(data, alpha, x, p_hat_0) for x in learners) if w),
+            None,
+        )
         if why is not None:
             raise DomainError(
                 f"init='standard' is supported only when every learned law is Gaussian ({why}): "
@@ -461,7 +482,6 @@ def run_recursion(
                 "mixture, so the recursion would stop being exact. Use Diffusion(init='exact'), "
                 "or simulate_reverse for one generation by Monte Carlo"
             )
-    generations = check_positive_int("generations", generations)
     gen = np.random.default_rng(0) if rng is None else check_rng("rng", rng)
     p = as_mixture(data)
     current = p if p_hat_0 is None else as_mixture(check_law("p_hat_0", p_hat_0))
@@ -481,10 +501,10 @@ def run_recursion(
     refreshed: list[Divergence] = []
     energies: list[Divergence] = []
     etas: list[Divergence] = []
-    for _ in range(generations):
+    for step in range(generations):
         q = mix(alpha, p, current).merged()  # p_hat_0 = p: one component, not two
         refreshed.append(against_data(q))
-        learned = learner.learn(q, gen)
+        learned = learners[step].learn(q, gen)
         if observables:
             energy, eta = generation_energy_and_eta(
                 q,
@@ -513,7 +533,7 @@ def run_recursion(
     return Trajectory(
         alpha,
         diffusion,
-        repr(learner),
+        repr(learner) if isinstance(learner, _LEARNERS) else repr(list(learners)),
         tuple(laws),
         tuple(d_list),
         tuple(i_list),

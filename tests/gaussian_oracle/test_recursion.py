@@ -270,6 +270,10 @@ def test_bad_input(tmp_path):
         )
     with pytest.raises(DomainError, match=r"law=.* must be a Gaussian"):
         standard_init_endpoint(GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, 1.0]), Diffusion())
+    with pytest.raises(DomainError, match="sequence of 1 learners; with generations=2"):
+        run_recursion(g, alpha=0.5, learner=[ExactScore()], diffusion=EXACT, generations=2)
+    with pytest.raises(DomainError, match=r"learner\[1\]=None must be one of"):
+        run_recursion(g, alpha=0.5, learner=[ExactScore(), None], diffusion=EXACT, generations=2)
     with pytest.raises(DomainError, match="learner=3 must be one of"):
         run_recursion(g, alpha=0.5, learner=3, diffusion=EXACT, observables=False, generations=1)
     with pytest.raises(DomainError, match=r"alpha=1.5 must lie in \[0, 1\]"):
@@ -536,3 +540,21 @@ def test_paper_geometry_with_small_bandwidth_turns_infinite_when_the_variance_re
     assert traj.first_infinite == first
     finite = traj.D[1:first]
     assert all(d.method == "importance-sampling" and 0 < d.value < np.inf for d in finite)
+
+
+def test_a_learner_schedule_applies_one_learner_per_generation():
+    """alpha = 1: generation i+1 depends only on learner i, so each D_{i+1} is one closed form."""
+    from gaussian_oracle import push_forward
+
+    data = Gaussian([0.2, -0.4], [[1.1, 0.3], [0.3, 0.6]])
+    biases = [0.3 * 0.5**i for i in range(4)]
+    schedule = [AffinePushforward(1.0, [b, 0.0]) for b in biases]
+    traj = run_recursion(
+        data, alpha=1.0, learner=schedule, diffusion=EXACT, generations=4, observables=False
+    )
+    want = [
+        chi2(ou_transition(push_forward(data, 1.0, [b, 0.0]), EXACT.t0), data).value for b in biases
+    ]
+    # the same Gaussian closed form on the same laws: equal to round-off
+    np.testing.assert_allclose(traj.D_values[1:], want, rtol=1e-12)
+    assert traj.learner.startswith("[AffinePushforward(")
