@@ -1,12 +1,35 @@
-"""Theory checked against the oracle, and the ``diffusion-collapse`` command line.
+"""The theory of [KTV26] checked against the exact oracle.
 
-So far this package holds only the command line (``diffusion-collapse`` or
-``python -m verification``) with its ``demo`` and ``divergence`` subcommands; the checks,
-strategies, report and phase diagrams are added by later issues.
+Checks
+------
+CHECKS, Check, CheckResult, Constants, run_check -- one check per statement (THEORY.md §4, §7).
+GenerationInstance, RecursionInstance, curated_instances -- what the checks run on.
+verify, Report, PROFILES, draw_instances -- the report (tables, JSON, figures).
+verification.strategies -- Hypothesis strategies of valid instances (import on demand).
 
-main  -- entry point of the command line.
+Command line: ``diffusion-collapse`` (``python -m verification``), see :mod:`verification.cli`.
+
+References
+----------
+.. [KTV26] Khelifa, Turner, Venkataramanan. Quantifying Error Propagation and Model Collapse in
+   Diffusion Models. ICML 2026, arXiv:2602.16601.
 """
 
-from .cli import main
+from ._checks import CHECKS, Check, CheckResult, Constants, run_check
+from ._instances import GenerationInstance, RecursionInstance, curated_instances
+from ._report import PROFILES, Report, draw_instances, verify
 
-__all__ = ["main"]
+__all__ = [
+    "CHECKS",
+    "PROFILES",
+    "Check",
+    "CheckResult",
+    "Constants",
+    "GenerationInstance",
+    "RecursionInstance",
+    "Report",
+    "curated_instances",
+    "draw_instances",
+    "run_check",
+    "verify",
+]

@@ -1,13 +1,20 @@
 """The ``diffusion-collapse`` command line.
 
-Subcommands (later issues add ``verify``, ``bound``, ``oracle`` and ``phase``):
+Subcommands (a later issue adds ``oracle`` and ``phase``):
+
+* ``verify [--profile quick|thorough] [--seed N] [--out DIR]`` -- every statement of THEORY.md
+  §4 and §7 checked on curated and drawn oracle instances; prints the table, writes
+  ``report.md``, ``report.json`` and figures. Exit 0 when every statement behaves as documented
+  (the literal Thm 4.2 display failing included), 1 on an unexpected violation.
+* ``bound NAME --param value ...`` -- evaluate any bound of :mod:`bounds`.
 
 * ``demo`` -- worked examples of the oracle's exact divergences (THEORY.md §5–§6): the 1-D
   mean shift, infinite chi-square under early stopping and under a wide KDE, Lemma F.1, and
   numerical divergences between mixtures with their error bars.
 * ``divergence P Q`` -- chi-square, KL (and W2 for Gaussians) between two laws given as JSON.
 
-Exit status: 0 on success, 2 on bad usage (one-line message, no traceback).
+Exit status: 0 on success, 1 on an unexpected violation (``verify``), 2 on bad usage (one-line
+message, no traceback).
 """
 
 from __future__ import annotations
@@ -248,6 +255,144 @@ _seed = _int_at_least(0)
 _positive_int = _int_at_least(2)
 
 
+#: bounds callable from the command line (name -> function of ``bounds``)
+BOUND_NAMES = (
+    "kl_upper",
+    "chi2_lower",
+    "chi2_lower_clean",
+    "clean_regime",
+    "chi2_upper",
+    "chi2_asymptotic",
+    "kl_asymptotic",
+    "refresh",
+    "next_lower",
+    "persistence_floor",
+    "memory_length",
+    "fixed_point",
+    "discounted_sum",
+    "accumulated_upper",
+    "accumulated_lower",
+)
+
+
+class _Progress:
+    """A one-line progress bar on stderr (plain lines every 10% when not a terminal)."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.last = -1
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        width = 30
+        filled = int(width * done / total)
+        if self.tty:
+            bar = "#" * filled + "." * (width - filled)
+            end = "\n" if done == total else ""
+            print(
+                f"\r[{bar}] {done}/{total} {label[:28]:<28}", end=end, file=self.stream, flush=True
+            )
+        elif done * 10 // total != self.last:
+            self.last = done * 10 // total
+            print(f"verify: {done}/{total} instances ({label})", file=self.stream, flush=True)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from ._report import verify
+
+    report = verify(args.profile, seed=args.seed, progress=None if args.quiet else _Progress())
+    out = Path(args.out)
+    try:
+        paths = report.write(out)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write the report: {exc.strerror}") from exc
+    print(report.table())
+    print()
+    n = len(report.instances)
+    print(
+        f"{n} instances, {len(report.results)} results in {report.elapsed:.1f} s "
+        f"({n / report.elapsed:.1f} instances/s); wrote {', '.join(str(p) for p in paths)}"
+    )
+    if report.ok:
+        print(
+            "every statement behaves as documented (the literal Thm 4.2 display fails, "
+            "as THEORY.md §4 predicts)"
+        )
+        return 0
+    for r in report.unexpected():
+        print(
+            f"UNEXPECTED: {r.check} on {r.instance}: {r.status} (lhs {r.lhs:.6g}, rhs "
+            f"{r.rhs:.6g}) {r.note}"
+        )
+    return 1
+
+
+def _parse_value(name: str, text: str) -> Any:
+    """A number or a comma-separated list of numbers (``float()`` only: no evaluation)."""
+    try:
+        parts = [float(x) for x in text.split(",")]
+    except ValueError as exc:
+        raise UsageError(
+            f"--{name} {text!r}: expected a number or numbers separated by commas"
+        ) from exc
+    return parts[0] if len(parts) == 1 and "," not in text else np.array(parts)
+
+
+def _cmd_bound(args: argparse.Namespace) -> int:
+    import inspect
+
+    import bounds as B
+
+    if args.name not in BOUND_NAMES:
+        raise UsageError(f"unknown bound {args.name!r}; choose from {', '.join(BOUND_NAMES)}")
+    fn = getattr(B, args.name)
+    sig = inspect.signature(fn)
+    accepted = [p for p in sig.parameters if p != "outside"]
+    values: dict[str, Any] = {}
+    items = list(args.params)
+    if "--json" in items:  # also accepted after NAME, among the parameters
+        items.remove("--json")
+        args.json = True
+    while items:
+        flag = items.pop(0)
+        if not flag.startswith("--") or not items:
+            raise UsageError(
+                f"bound {args.name}: parameters come as '--name value' pairs; got {flag!r}"
+                f" (accepted: {', '.join('--' + p for p in accepted)})"
+            )
+        key = flag[2:].replace("-", "_")
+        if key not in accepted:
+            raise UsageError(
+                f"bound {args.name}: unknown parameter --{key}; accepted: "
+                f"{', '.join('--' + p for p in accepted)}"
+            )
+        values[key] = _parse_value(key, items.pop(0))
+    missing = [
+        p
+        for p, v in sig.parameters.items()
+        if v.default is inspect.Parameter.empty and p not in values
+    ]
+    if missing:
+        raise UsageError(f"bound {args.name}: missing {', '.join('--' + p for p in missing)}")
+    try:
+        result = np.asarray(fn(**values))
+    except ValueError as exc:
+        raise UsageError(f"bound {args.name}: {exc}") from exc
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "bound": args.name,
+                    "inputs": {k: np.asarray(v).tolist() for k, v in values.items()},
+                    "value": result.tolist(),
+                }
+            )
+        )
+    else:
+        print(np.array2string(result, precision=12) if result.ndim else f"{result.item():.12g}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -275,6 +420,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="Monte Carlo sample size (dimension > 2 with a mixture Q)",
     )
     div.set_defaults(func=_cmd_divergence)
+    ver = sub.add_parser(
+        "verify", help="check every statement against the oracle; write report.md/json, figures"
+    )
+    ver.add_argument(
+        "--profile",
+        choices=("quick", "thorough"),
+        default="quick",
+        help="quick (~1 min) or thorough (~15 min on 2 cores)",
+    )
+    ver.add_argument("--seed", type=_seed, default=0, help="seed of the drawn instances")
+    ver.add_argument("--out", default="verification-report", help="output folder")
+    ver.add_argument("--quiet", action="store_true", help="no progress bar")
+    ver.set_defaults(func=_cmd_verify)
+    bnd = sub.add_parser(
+        "bound",
+        help="evaluate a bound: bound NAME --param value ... (lists as 0.1,0.2)",
+        description=f"NAME is one of: {', '.join(BOUND_NAMES)}",
+    )
+    bnd.add_argument("name", metavar="NAME")
+    bnd.add_argument("--json", action="store_true", help="machine-readable output")
+    bnd.add_argument("params", nargs=argparse.REMAINDER, help="--param value pairs")
+    bnd.set_defaults(func=_cmd_bound)
     return parser
 
 

@@ -115,3 +115,47 @@ def test_argparse_errors_exit_2(capsys):
         main(["divergence", "{}", "{}", "--n-samples", "1"])
     assert info.value.code == 2
     assert "must be >= 2" in capsys.readouterr().err
+
+
+def test_bound_evaluates_with_named_parameters(capsys):
+
+    assert main(["bound", "chi2_lower", "--eps_star2", "0.01", "--eta", "0.5", "--C", "1"]) == 0
+    assert capsys.readouterr().out.strip() == "0.00115"  # 0.5 x 0.01 / 4 - 1e-4
+    assert (
+        main(["bound", "discounted_sum", "--eps_star2", "1,0.5,0.25", "--alpha", "0.5", "--json"])
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["value"] == [1.0, 0.75, 0.4375]  # S_N = sum (1/4)^(N-i) eps_i
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["bound", "nope"], "unknown bound 'nope'"),
+        (["bound", "kl_upper", "--eps", "1"], "unknown parameter --eps; accepted: --eps_hat2"),
+        (["bound", "kl_upper", "--eps_hat2", "x"], "expected a number"),
+        (["bound", "chi2_lower", "--eps_star2", "0.1"], "missing --eta, --C"),
+        (["bound", "kl_upper", "--eps_hat2", "-1"], "eps_hat2"),
+    ],
+)
+def test_bound_bad_usage_is_one_line_and_exit_2(capsys, argv, message):
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_verify_writes_the_report_and_exits_zero(tmp_path, capsys):
+
+    assert main(["verify", "--out", str(tmp_path), "--quiet", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "thm-4.2-literal" in out and "every statement behaves as documented" in out
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["accumulation.png", "report.json", "report.md", "tightness.png"]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["ok"] is True and report["seed"] == 3
+    literal = next(r for r in report["summary"] if r["check"] == "thm-4.2-literal")
+    assert literal["fails"] >= 1 and literal["behaves_as_documented"] is True
+    assert "cannot hold as written" in (tmp_path / "report.md").read_text()

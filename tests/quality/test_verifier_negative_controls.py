@@ -1,0 +1,64 @@
+"""Negative controls for the verifier: deliberately wrong bounds must be rejected.
+
+Each mutant replaces one function of ``bounds`` (the verifier calls them through the module)
+with a wrong version; the same checks that pass the real functions must report ``fails`` on
+at least one curated instance. Mutants the checks cannot detect are listed in the report's
+notes, not here: e.g. halving the 1/4 of Prop 3.3 stays below the sharp constant 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bounds as B
+from verification import curated_instances, run_check
+
+GEN = [i for i in curated_instances(generations=6) if hasattr(i, "solution")]
+REC = [i for i in curated_instances(generations=6) if not hasattr(i, "solution")][:1]
+
+
+def _statuses(check, instances):
+    return [run_check(check, inst).status for inst in instances]
+
+
+MUTANTS = [
+    # (check, bounds function, wrong version, what is wrong)
+    ("prop-3.1", "kl_upper", lambda e: np.asarray(e) / 4.0, "constant halved"),
+    (
+        "thm-3.4",
+        "chi2_upper",
+        lambda e, *, c: 4.0 * np.asarray(e) ** 2 + c * np.asarray(e) ** 3,
+        "exponent off by one",
+    ),
+    (
+        "prop-3.3",
+        "chi2_lower",
+        lambda e, h, *, C, outside="raise": 2.0 * h * e - C * e**2,
+        "constant x8",
+    ),
+    ("chi2-asymptotic", "chi2_asymptotic", lambda e, h: 2.0 * h * e, "constant doubled"),
+    ("kl-asymptotic", "kl_asymptotic", lambda e, h: h * e / 4.0, "constant halved"),
+]
+
+
+@pytest.mark.parametrize(("check", "name", "mutant", "what"), MUTANTS)
+def test_wrong_per_generation_bounds_are_rejected(monkeypatch, check, name, mutant, what):
+    assert "fails" not in _statuses(check, GEN)  # the real bound passes
+    monkeypatch.setattr(B, name, mutant)
+    assert "fails" in _statuses(check, GEN), what
+
+
+def test_discount_not_squared_in_lemma_f1_is_rejected(monkeypatch):
+    assert "fails" not in _statuses("lemma-F.1", REC)
+    monkeypatch.setattr(B, "refresh", lambda d, a: (1.0 - a) * np.asarray(d))
+    assert _statuses("lemma-F.1", REC) == ["fails"]
+
+
+def test_lower_recursion_with_wrong_constant_is_rejected(monkeypatch):
+    """alpha I_i instead of alpha I_i / 2, times 4: the real bound's tightness on this run is
+    ~0.15, so a constant wrong by less than ~6x is invisible here (said, not hidden)."""
+    real = B.next_lower
+    assert "fails" not in _statuses("lower-recursion", REC)
+    monkeypatch.setattr(B, "next_lower", lambda d, i, a: 8.0 * real(d, i, a))
+    assert _statuses("lower-recursion", REC) == ["fails"]

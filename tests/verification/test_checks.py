@@ -1,0 +1,106 @@
+"""The checks on curated instances (known outcomes) and under the exported strategies."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+
+from verification import CHECKS, GenerationInstance, curated_instances, draw_instances, run_check
+from verification.strategies import generation_instances, recursion_instances
+
+# 12 generations: enough for the literal Thm 4.2 constant to grow 10x on the decaying bias;
+# the quick profile's Monte Carlo size for eta_i (it only enters eta_min, 4 s.e. below)
+CURATED = {
+    inst.label: inst
+    if isinstance(inst, GenerationInstance)
+    else replace(inst, eta_paths=600, eta_steps=50)
+    for inst in curated_instances(generations=12)
+}
+GENERATION_CHECKS = [c for c, k in CHECKS.items() if k.kind == "generation"]
+RECURSION_CHECKS = [c for c, k in CHECKS.items() if k.kind == "recursion"]
+
+
+@pytest.mark.parametrize(
+    ("label", "check", "status"),
+    [
+        ("mean-shift", "prop-3.1", "holds"),
+        ("mean-shift", "prop-3.3-clean", "holds"),
+        ("mean-shift-standard", "thm-3.4", "holds"),
+        ("rotation-unobservable", "prop-3.3", "vacuous"),  # eta = 0 exactly
+        ("rotation-unobservable", "chi2-asymptotic", "vacuous"),
+        ("large-error", "thm-3.4", "outside"),  # eps_star2 > 1 and chi2 infinite (A3)
+        ("large-error", "prop-3.1", "holds"),  # Prop 3.1 needs no smallness
+        ("noisy-time-error", "chi2-asymptotic", "holds"),
+    ],
+)
+def test_curated_one_generation_outcomes(label, check, status):
+    assert run_check(check, CURATED[label]).status == status
+
+
+def test_unobservable_rotation_has_eta_zero_and_no_endpoint_change():
+    sol = CURATED["rotation-unobservable"].solution
+    assert sol.eps_star2 > 0.1 and sol.eta == 0.0 and sol.chi2.value == 0.0
+
+
+def test_large_error_names_the_failing_hypotheses():
+    res = run_check("thm-3.4", CURATED["large-error"])
+    assert any("perturbative" in h for h in res.hypotheses)
+    assert any(h.startswith("A3") for h in res.hypotheses)
+
+
+@pytest.mark.slow
+def test_curated_recursions_behave_as_documented():
+    results = {
+        (label, c): run_check(c, inst)
+        for label, inst in CURATED.items()
+        if not isinstance(inst, GenerationInstance)
+        for c in RECURSION_CHECKS
+    }
+    assert all(r.status != "fails" for (_, c), r in results.items() if c != "thm-4.2-literal")
+    assert results[("decaying-bias", "thm-4.2-literal")].status == "fails"
+    assert results[("constant-bias", "thm-4.2-literal")].status == "outside"  # not summable
+    assert results[("exact-score", "prop-4.1-ii")].status == "outside"  # eps_star2 = 0, eta = 0
+    assert results[("constant-bias", "lemma-F.1")].lhs < 1e-12
+
+
+@settings(max_examples=30, deadline=None)
+@given(inst=generation_instances(max_dim=3))
+@example(inst=CURATED["large-error"])
+@example(inst=CURATED["rotation-unobservable"])
+def test_no_generation_statement_fails_on_drawn_instances(inst):
+    for check in GENERATION_CHECKS:
+        res = run_check(check, inst)
+        assert res.status != "fails", (check, res, inst.describe())
+        assert 0.0 <= res.tightness <= 1.0
+
+
+@pytest.mark.slow
+@settings(max_examples=3, deadline=None)
+@given(inst=recursion_instances(generations=5, eta_paths=300, eta_steps=30))
+def test_no_recursion_statement_fails_unexpectedly_on_drawn_instances(inst):
+    for check in RECURSION_CHECKS:
+        res = run_check(check, inst)
+        if check != "thm-4.2-literal":
+            assert res.status != "fails", (check, res, inst.describe())
+
+
+def test_drawn_instances_repeat_with_the_seed():
+    a = [i.describe() for i in draw_instances(generation_instances(), 5, 7)]
+    b = [i.describe() for i in draw_instances(generation_instances(), 5, 7)]
+    c = [i.describe() for i in draw_instances(generation_instances(), 5, 8)]
+    assert a == b and a != c
+
+
+def test_run_check_rejects_unknown_ids_and_wrong_kinds():
+    with pytest.raises(KeyError, match="unknown check 'prop-9'"):
+        run_check("prop-9", CURATED["mean-shift"])
+    with pytest.raises(TypeError, match="needs a RecursionInstance"):
+        run_check("lemma-F.1", CURATED["mean-shift"])
+
+
+def test_strategies_draw_valid_covariances_across_conditioning():
+    conds = [np.linalg.cond(i.data.cov) for i in draw_instances(generation_instances(), 25, 0)]
+    assert max(conds) > 10.0 and min(conds) >= 1.0
