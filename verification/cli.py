@@ -1,12 +1,14 @@
 """The ``diffusion-collapse`` command line.
 
-Subcommands (a later issue adds ``oracle`` and ``phase``):
+Subcommands (a later issue adds ``phase``):
 
 * ``verify [--profile quick|thorough] [--seed N] [--out DIR]`` -- every statement of THEORY.md
   §4 and §7 checked on curated and drawn oracle instances; prints the table, writes
   ``report.md``, ``report.json`` and figures. Exit 0 when every statement behaves as documented
   (the literal Thm 4.2 display failing included), 1 on an unexpected violation.
 * ``bound NAME --param value ...`` -- evaluate any bound of :mod:`bounds`.
+* ``oracle CONFIG.toml`` -- one generation or a recursion from a small TOML file (format in
+  ``diffusion-collapse oracle --help``); malformed configs get an error naming the field.
 
 * ``demo`` -- worked examples of the oracle's exact divergences (THEORY.md §5–§6): the 1-D
   mean shift, infinite chi-square under early stopping and under a wide KDE, Lemma F.1, and
@@ -393,6 +395,169 @@ def _cmd_bound(args: argparse.Namespace) -> int:
     return 0
 
 
+ORACLE_HELP = """A TOML file with [data] (mean, cov; or weights, means, covs), optional
+[diffusion] (T, t0, init), and either [error] (one generation: W, xi, profile, scale) or
+[recursion] (alpha, generations, learner = ExactScore | PopulationKDE | AffinePushforward |
+FiniteSampleRefit | FiniteSampleKDE with its h / A, b / n, observables, intra, seed, save)."""
+
+_LEARNER_FIELDS = {
+    "ExactScore": (),
+    "PopulationKDE": ("h",),
+    "AffinePushforward": ("A", "b"),
+    "FiniteSampleRefit": ("n",),
+    "FiniteSampleKDE": ("n", "h"),
+}
+
+
+def _table_of(config: dict[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
+    table = config.get(name, {})
+    if not isinstance(table, dict):
+        raise UsageError(f"config [{name}] must be a table")
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise UsageError(
+            f"config [{name}].{unknown[0]}: unknown field (allowed: {', '.join(sorted(allowed))})"
+        )
+    return table
+
+
+def _field(table: dict[str, Any], section: str, key: str, default: Any = None) -> Any:
+    if key not in table:
+        if default is None:
+            raise UsageError(f"config [{section}].{key}: missing")
+        return default
+    return table[key]
+
+
+def _cmd_oracle(args: argparse.Namespace) -> int:
+    import tomllib
+
+    import gaussian_oracle as O
+
+    from ._instances import GenerationInstance
+
+    path = Path(args.config)
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from exc
+    extra = sorted(set(config) - {"data", "diffusion", "error", "recursion"})
+    if extra:
+        raise UsageError(
+            f"config [{extra[0]}]: unknown section (allowed: data, diffusion, error, recursion)"
+        )
+    if ("error" in config) == ("recursion" in config):
+        raise UsageError("config: give exactly one of [error] (one generation) or [recursion]")
+    data_t = _table_of(config, "data", {"mean", "cov", "weights", "means", "covs"})
+    data = _parse_law("config [data]", json.dumps(data_t))
+    dif_t = _table_of(config, "diffusion", {"T", "t0", "init"})
+    current = "diffusion"
+    try:
+        diffusion = O.Diffusion(
+            dif_t.get("T", 4.0), dif_t.get("t0", 0.02), dif_t.get("init", "exact")
+        )
+        if "error" in config:
+            current = "error"
+            err = _table_of(config, "error", {"W", "xi", "profile", "scale"})
+            if not isinstance(data, O.Gaussian):
+                raise UsageError("config [data]: one generation ([error]) needs Gaussian data")
+            d = data.dim
+            inst = GenerationInstance(
+                "config",
+                data,
+                np.asarray(err.get("W", np.zeros((d, d))), dtype=float),
+                np.asarray(err.get("xi", np.zeros(d)), dtype=float),
+                str(err.get("profile", "constant")),
+                diffusion,
+                float(err.get("scale", 1.0)),
+            )
+            sol = inst.solution
+            record = {
+                "eps_star2": sol.eps_star2,
+                "eps_hat2": sol.eps_hat2,
+                "eta": sol.eta,
+                "path_kl": sol.path_kl,
+                "chi2": _div_record(sol.chi2),
+                "kl": _div_record(sol.kl),
+                "chi2_training": _div_record(sol.chi2_training),
+                "kl_training": _div_record(sol.kl_training),
+            }
+        else:
+            current = "recursion"
+            rec = _table_of(
+                config,
+                "recursion",
+                {
+                    "alpha",
+                    "generations",
+                    "learner",
+                    "h",
+                    "A",
+                    "b",
+                    "n",
+                    "observables",
+                    "intra",
+                    "seed",
+                    "save",
+                },
+            )
+            name = str(_field(rec, "recursion", "learner"))
+            if name not in _LEARNER_FIELDS:
+                raise UsageError(
+                    f"config [recursion].learner: {name!r} must be one of "
+                    f"{', '.join(_LEARNER_FIELDS)}"
+                )
+            kwargs = {k: rec[k] for k in _LEARNER_FIELDS[name] if k in rec}
+            learner = getattr(O, name)(**kwargs)
+            traj = O.run_recursion(
+                data,
+                alpha=_field(rec, "recursion", "alpha"),
+                learner=learner,
+                diffusion=diffusion,
+                generations=_field(rec, "recursion", "generations"),
+                rng=np.random.default_rng(int(rec.get("seed", 0))),
+                observables=bool(rec.get("observables", False)),
+                intra=bool(rec.get("intra", False)),
+            )
+            record = {
+                "D": [_div_record(x) for x in traj.D],
+                "I": [_div_record(x) for x in traj.I],
+                "eps_star2": [_div_record(x) for x in traj.eps_star2],
+                "eta": [_div_record(x) for x in traj.eta],
+                "first_infinite": traj.first_infinite,
+                "lemma_f1_max_residual": float(
+                    np.nanmax(np.abs(traj.lemma_f1_residuals()), initial=0.0)
+                ),
+            }
+            if "save" in rec:
+                record["saved"] = str(traj.save(path.parent / str(rec["save"])))
+    except (O.OracleValueError, TypeError) as exc:
+        raise UsageError(f"config [{current}]: {exc}") from exc
+    if args.json:
+        print(json.dumps(record, default=_json_safe))
+    else:
+
+        def num(v: Any) -> str:
+            return v if isinstance(v, str) else f"{v:.6g}"
+
+        for key, value in record.items():
+            if isinstance(value, list):
+                print(f"{key:>22}: [{', '.join(num(v['value']) for v in value)}]")
+            elif isinstance(value, dict):
+                print(f"{key:>22}: {num(value['value'])} ({value['method']})")
+            else:
+                print(f"{key:>22}: {value if not isinstance(value, float) else num(value)}")
+    return 0
+
+
+def _json_safe(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    raise TypeError(type(x).__name__)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -442,6 +607,14 @@ def build_parser() -> argparse.ArgumentParser:
     bnd.add_argument("--json", action="store_true", help="machine-readable output")
     bnd.add_argument("params", nargs=argparse.REMAINDER, help="--param value pairs")
     bnd.set_defaults(func=_cmd_bound)
+    orc = sub.add_parser(
+        "oracle",
+        help="run one generation or a recursion from a TOML config",
+        description=ORACLE_HELP,
+    )
+    orc.add_argument("config", metavar="CONFIG.toml")
+    orc.add_argument("--json", action="store_true", help="machine-readable output")
+    orc.set_defaults(func=_cmd_oracle)
     return parser
 
 

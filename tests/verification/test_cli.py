@@ -159,3 +159,45 @@ def test_verify_writes_the_report_and_exits_zero(tmp_path, capsys):
     literal = next(r for r in report["summary"] if r["check"] == "thm-4.2-literal")
     assert literal["fails"] >= 1 and literal["behaves_as_documented"] is True
     assert "cannot hold as written" in (tmp_path / "report.md").read_text()
+
+
+ROOT_EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_oracle_runs_the_example_configs(capsys):
+    assert main(["oracle", str(ROOT_EXAMPLES / "recursion.toml"), "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert len(rec["D"]) == 7 and rec["D"][0]["value"] == 0.0 and rec["first_infinite"] is None
+    assert main(["oracle", str(ROOT_EXAMPLES / "one_generation.toml"), "--json"]) == 0
+    one = json.loads(capsys.readouterr().out)
+    # Prop 3.1 on the printed numbers: KL(learned || ideal) <= eps_hat2 / 2
+    assert one["kl"]["value"] <= one["path_kl"] and 0.0 <= one["eta"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[data]\nmean=[0]\ncov=[[1]]\n[recursion]\nalpha=2\ngenerations=2\nlearner="ExactScore"',
+            "config [recursion]: alpha=2.0 must lie in [0, 1]",
+        ),
+        (
+            '[data]\nmean=[0]\ncov=[[1]]\n[recursion]\nalpha=0.2\ngenrations=2\nlearner="ExactScore"',
+            "config [recursion].genrations: unknown field",
+        ),
+        ("[data]\nmean=[0]\ncov=[[-1]]\n[error]\nxi=[1]", "config [data]: cov="),
+        (
+            '[data]\nmean=[0]\ncov=[[1]]\n[recursion]\nalpha=0.2\ngenerations=2\nlearner="Magic"',
+            "config [recursion].learner: 'Magic' must be one of",
+        ),
+        ("[data]\nmean=[0]\ncov=[[1]]", "exactly one of [error] (one generation) or [recursion]"),
+        ("[data\n", "not valid TOML"),
+        ("[data]\nmean=[0]\ncov=[[1]]\n[error]\nxi=[1]\n[extra]\nx=1", "config [extra]: unknown"),
+    ],
+)
+def test_oracle_bad_configs_name_the_field(tmp_path, capsys, text, message):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(text)
+    assert main(["oracle", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
