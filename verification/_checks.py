@@ -329,23 +329,12 @@ def _prop_4_1_i(inst: RecursionInstance, k: Constants) -> CheckResult:
     # the finite-horizon form that implies (i): summing the lower recursion in its clean form
     # gives (1 + (1-alpha)^2) sum_{i<=N} D_i >= (alpha / 16) sum_{i<N} eta_i eps_i^2
     rhs = float(a * np.sum(eta_lo * e) / (16.0 * (1.0 + (1.0 - a) ** 2)))
-    res = _lower("prop-4.1-i", inst.label, lhs, rhs, hyp)
     note = (
         f"horizon N = {n}: checks sum_(i<=N) D_i >= alpha sum eta_i eps_i^2 / (16 (1 + "
         "(1-alpha)^2)), the partial-sum inequality behind (i); a finite run cannot show a "
         "series diverging, only this inequality at every horizon"
     )
-    return CheckResult(
-        res.check,
-        res.instance,
-        res.status,
-        res.lhs,
-        res.rhs,
-        res.margin,
-        res.tightness,
-        res.hypotheses,
-        note=note,
-    )
+    return _lower("prop-4.1-i", inst.label, lhs, rhs, hyp, note=note)
 
 
 def _prop_4_1_ii(inst: RecursionInstance, k: Constants) -> CheckResult:
@@ -361,16 +350,12 @@ def _prop_4_1_ii(inst: RecursionInstance, k: Constants) -> CheckResult:
     hyp = _run_hypotheses(e, eta_lo, a, d)
     if eps_min <= 0.0:
         hyp += ("eps_star_i^2 >= eps_min^2 > 0 eventually",)
-    res = _lower("prop-4.1-ii", inst.label, lhs, floor, hyp)
-    return CheckResult(
-        res.check,
-        res.instance,
-        res.status,
-        res.lhs,
-        res.rhs,
-        res.margin,
-        res.tightness,
-        res.hypotheses,
+    return _lower(
+        "prop-4.1-ii",
+        inst.label,
+        lhs,
+        floor,
+        hyp,
         note=(
             f"limsup read as max D_i over the last {len(d) - half - 1} of {len(d) - 1} "
             f"generations; eps_min2 = {eps_min:.3g}, eta_min = {eta_min:.3g} (4 s.e. below "

@@ -21,7 +21,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from ._checks import CHECKS, CheckResult, Constants
+from ._checks import CHECKS, CheckResult, Constants, _accumulated
 from ._instances import GenerationInstance, Instance, RecursionInstance, curated_instances
 from .strategies import generation_instances, recursion_instances
 
@@ -383,20 +383,21 @@ class Report:
         return fig
 
 
-def _trajectory_curves(inst: RecursionInstance, k: Constants) -> dict[str, list[float]]:
-    import bounds as B
-
-    traj = inst.trajectory
-    d = traj.D_values
-    e = np.array([x.value for x in traj.eps_star2])
-    h = np.array([x.value - 4 * x.abs_error for x in traj.eta])
-    s = np.asarray(B.discounted_sum(e, traj.alpha, D_i0=d[0]))
-    need = float(np.max(np.maximum(d[1:] - k.c2 * s, 0.0))) if np.all(np.isfinite(d)) else 0.0
-    half = len(e) // 2
-    floor = float(
-        B.persistence_floor(traj.alpha, max(0.0, float(np.min(h[half:]))), float(np.min(e[half:])))
-    )
-    return {"D": d.tolist(), "upper": (k.c2 * s + need).tolist(), "floor": [floor]}
+def _trajectory_curves(
+    inst: RecursionInstance, k: Constants, results: list[CheckResult]
+) -> dict[str, list[float]]:
+    """Figure data from the checks already run: D_i, c2 S_N + C_bias (the additive Thm 4.2
+    bound with the required C_bias) and the Prop 4.1 (ii) floor."""
+    by_id = {r.check: r for r in results}
+    _, s, _ = _accumulated(inst, k)
+    need = by_id["thm-4.2-additive"].required["C_bias"]
+    need = need if np.isfinite(need) else 0.0
+    floor = max(by_id["prop-4.1-ii"].rhs, 0.0)
+    return {
+        "D": inst.trajectory.D_values.tolist(),
+        "upper": (k.c2 * s + need).tolist(),
+        "floor": [floor],
+    }
 
 
 def verify(
@@ -453,15 +454,14 @@ def verify(
     curves: dict[str, dict[str, list[float]]] = {}
     for n, inst in enumerate(instances, start=1):
         kind = "generation" if isinstance(inst, GenerationInstance) else "recursion"
-        for check in CHECKS.values():
-            if check.kind == kind:
-                results.append(check.fn(inst, k))
+        mine = [check.fn(inst, k) for check in CHECKS.values() if check.kind == kind]
+        results += mine
         info = inst.describe()
         if isinstance(inst, GenerationInstance):
             info["eps_star2"] = inst.solution.eps_star2
             info["eta"] = inst.solution.eta
         elif inst in curated:
-            curves[inst.label] = _trajectory_curves(inst, k)
+            curves[inst.label] = _trajectory_curves(inst, k, mine)
         described[inst.label] = info
         if progress is not None:
             progress(n, len(instances), inst.label)

@@ -435,6 +435,7 @@ def _cmd_oracle(args: argparse.Namespace) -> int:
     import gaussian_oracle as O
 
     from ._instances import GenerationInstance
+    from ._report import _json_default
 
     path = Path(args.config)
     try:
@@ -536,7 +537,7 @@ def _cmd_oracle(args: argparse.Namespace) -> int:
     except (O.OracleValueError, TypeError) as exc:
         raise UsageError(f"config [{current}]: {exc}") from exc
     if args.json:
-        print(json.dumps(record, default=_json_safe))
+        print(json.dumps(record, default=_json_default))
     else:
 
         def num(v: Any) -> str:
@@ -550,12 +551,6 @@ def _cmd_oracle(args: argparse.Namespace) -> int:
             else:
                 print(f"{key:>22}: {value if not isinstance(value, float) else num(value)}")
     return 0
-
-
-def _json_safe(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    raise TypeError(type(x).__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
