@@ -10,21 +10,11 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
-from collections.abc import Callable
 
 import numpy as np
+from _timing import best  # benchmarks/ is on sys.path when run as a script
 
 import bounds as B
-
-
-def _best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:
@@ -47,17 +37,17 @@ def main() -> None:
         "sqrt_recursion_step": lambda: B.sqrt_recursion_step(eps, 2 * eps, alpha),
     }
     for name, fn in cases.items():
-        t = _best(fn, args.repeat)
+        t = best(fn, args.repeat)
         print(f"{name:20s} 1000x1000 grid: {t * 1e3:7.1f} ms  ({1e6 / t:,.0f} evaluations/s)")
     e = np.random.default_rng(0).uniform(0.0, 1.0, 100_000)
     alphas = np.linspace(1e-6, 1.0, 1000)
-    t = _best(lambda: B.discounted_sum(e, alphas), 1)
+    t = best(lambda: B.discounted_sum(e, alphas), 1)
     print(
         f"discounted_sum N=1e5 x 1e3 alphas: {t:.2f} s "
         f"({1e8 / t:,.0f} outputs/s, {1e3 / t:,.0f} alphas/s)"
     )
     e6 = np.random.default_rng(1).uniform(0.0, 1.0, 1_000_000)
-    t = _best(lambda: B.discounted_sum(e6, 1e-10), args.repeat)
+    t = best(lambda: B.discounted_sum(e6, 1e-10), args.repeat)
     print(f"discounted_sum N=1e6, one alpha: {t * 1e3:.1f} ms")
 
 

@@ -12,21 +12,11 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
-from collections.abc import Callable
 
 import numpy as np
+from _timing import best  # benchmarks/ is on sys.path when run as a script
 
 from gaussian_oracle import Gaussian, GaussianMixture, chi2, chi2_tail_check, score
-
-
-def _best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def _random_mixture(rng: np.random.Generator, k: int, d: int) -> GaussianMixture:
@@ -45,11 +35,11 @@ def main() -> None:
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
 
     k = 1000
-    t_build = _best(lambda: _random_mixture(np.random.default_rng(1), k, d), args.repeat)
+    t_build = best(lambda: _random_mixture(np.random.default_rng(1), k, d), args.repeat)
     big = _random_mixture(np.random.default_rng(1), k, d)
     target = Gaussian(np.zeros(d), 3.0 * np.eye(d))
-    t_tail = _best(lambda: chi2_tail_check(big, target), args.repeat)
-    t_chi2 = _best(lambda: chi2(big, target), args.repeat)
+    t_tail = best(lambda: chi2_tail_check(big, target), args.repeat)
+    t_chi2 = best(lambda: chi2(big, target), args.repeat)
     pairs = k * (k + 1) // 2
     print(f"build 1000-component mixture, d=10:   {t_build * 1e3:8.1f} ms")
     print(f"tail rule 1000 components vs Gaussian: {t_tail * 1e3:8.1f} ms")
@@ -60,9 +50,9 @@ def main() -> None:
 
     small = _random_mixture(rng, 5, d)
     x = rng.standard_normal((100_000, d))
-    t_log = _best(lambda: small.logpdf(x), args.repeat)
-    t_score = _best(lambda: score(small, x, 0.0), args.repeat)
-    t_score_t = _best(lambda: score(small, x, 0.5), args.repeat)
+    t_log = best(lambda: small.logpdf(x), args.repeat)
+    t_score = best(lambda: score(small, x, 0.0), args.repeat)
+    t_score_t = best(lambda: score(small, x, 0.5), args.repeat)
     n = x.shape[0]
     rows = (("mixture logpdf", t_log), ("mixture score ", t_score), ("score of P_0.5", t_score_t))
     for label, t in rows:
