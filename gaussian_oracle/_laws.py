@@ -182,6 +182,16 @@ class Gaussian:
         return self.mean + z @ self._factors.chol[0].T
 
 
+def _check_ages(ages: Any, k: int) -> NDArray[np.int64]:
+    """``k`` non-negative integer ages as an int64 array, else a DomainError."""
+    raw = np.asarray(ages)
+    if raw.shape != (k,) or raw.dtype.kind not in "iu" or np.any(raw < 0):
+        raise DomainError(
+            f"ages={_show(raw)} must be {k} non-negative integers (one per component)"
+        )
+    return raw.astype(np.int64)
+
+
 @dataclass(frozen=True, slots=True, eq=False, init=False)
 class GaussianMixture:
     r"""A finite Gaussian mixture :math:`\sum_k w_k N(m_k, S_k)` whose components carry an age.
@@ -254,15 +264,7 @@ class GaussianMixture:
                 f"({k}, {d}, {d}) or ({d}, {d})"
             )
         covs = check_covariances("covs", covs)
-        if ages is None:
-            ages_arr = np.zeros(k, dtype=np.int64)
-        else:
-            raw = np.asarray(ages)
-            if raw.shape != (k,) or raw.dtype.kind not in "iu" or np.any(raw < 0):
-                raise DomainError(
-                    f"ages={_show(raw)} must be {k} non-negative integers (one per component)"
-                )
-            ages_arr = raw.astype(np.int64)
+        ages_arr = np.zeros(k, dtype=np.int64) if ages is None else _check_ages(ages, k)
         ages_arr.setflags(write=False)
         with np.errstate(divide="ignore"):
             logw = np.log(w)
@@ -358,13 +360,8 @@ class GaussianMixture:
 
     def with_ages(self, ages: Any) -> GaussianMixture:
         """The same law with new component ages."""
-        raw = np.asarray(ages)
         k = self.n_components
-        if raw.shape != (k,) or raw.dtype.kind not in "iu" or np.any(raw < 0):
-            raise DomainError(
-                f"ages={_show(raw)} must be {k} non-negative integers (one per component)"
-            )
-        return self._subset(np.arange(k), self.weights, raw.astype(np.int64))
+        return self._subset(np.arange(k), self.weights, _check_ages(ages, k))
 
     def _subset(
         self, idx: NDArray[np.intp], weights: FloatArray, ages: NDArray[np.int64]
