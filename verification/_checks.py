@@ -293,10 +293,11 @@ def _lower_recursion(inst: RecursionInstance, k: Constants) -> CheckResult:
     )
 
 
-def _observables(traj: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _observables(traj: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``eps_star_i^2`` and ``eta_i`` taken N_SE standard errors low (conservative eta_min)."""
     e, _ = _series(traj, "eps_star2")
     h, h_se = _series(traj, "eta")
-    return e, np.clip(h - N_SE * h_se, 0.0, 1.0), h
+    return e, np.clip(h - N_SE * h_se, 0.0, 1.0)
 
 
 def _run_hypotheses(
@@ -321,7 +322,7 @@ def _run_hypotheses(
 def _prop_4_1_i(inst: RecursionInstance, k: Constants) -> CheckResult:
     traj = inst.trajectory
     a = traj.alpha
-    e, eta_lo, _ = _observables(traj)
+    e, eta_lo = _observables(traj)
     d = traj.D_values
     n = len(e)
     hyp = _run_hypotheses(e, eta_lo, a, d)
@@ -340,7 +341,7 @@ def _prop_4_1_i(inst: RecursionInstance, k: Constants) -> CheckResult:
 def _prop_4_1_ii(inst: RecursionInstance, k: Constants) -> CheckResult:
     traj = inst.trajectory
     a = traj.alpha
-    e, eta_lo, _ = _observables(traj)
+    e, eta_lo = _observables(traj)
     d = traj.D_values
     half = len(e) // 2
     eps_min = float(np.min(e[half:]))
@@ -366,7 +367,7 @@ def _prop_4_1_ii(inst: RecursionInstance, k: Constants) -> CheckResult:
 
 def _accumulated(inst: RecursionInstance, k: Constants) -> tuple[np.ndarray, np.ndarray, float]:
     traj = inst.trajectory
-    e, _, _ = _observables(traj)
+    e, _ = _observables(traj)
     d = traj.D_values
     s = np.asarray(B.discounted_sum(e, traj.alpha, D_i0=d[0]))
     need = float(np.max(np.maximum(d[1:] - k.c2 * s, 0.0)))
@@ -381,7 +382,7 @@ def _summable(e: np.ndarray) -> bool:
 
 def _thm_4_2_additive(inst: RecursionInstance, k: Constants) -> CheckResult:
     d_next, s, need = _accumulated(inst, k)
-    e, eta_lo, _ = _observables(inst.trajectory)
+    e, eta_lo = _observables(inst.trajectory)
     hyp = _run_hypotheses(e, eta_lo, inst.trajectory.alpha, inst.trajectory.D_values)
     bound = k.c2 * s + need
     j = int(np.argmin(bound - d_next))
@@ -406,7 +407,7 @@ def _thm_4_2_additive(inst: RecursionInstance, k: Constants) -> CheckResult:
 
 def _thm_4_2_literal(inst: RecursionInstance, k: Constants) -> CheckResult:
     d_next, _, need = _accumulated(inst, k)
-    e, eta_lo, _ = _observables(inst.trajectory)
+    e, eta_lo = _observables(inst.trajectory)
     c_bias = max(need, 1e-12)
     c2 = np.asarray(B.literal_constant(d_next, e, inst.trajectory.alpha, C_bias=c_bias, D_i0=0.0))
     third = max(1, len(c2) // 3)

@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +83,8 @@ def _relabel(instances: list[Instance]) -> list[Instance]:
     for inst in instances:
         n = seen.get(inst.label, 0)
         seen[inst.label] = n + 1
-        if n or inst.label.startswith("drawn"):
-            object.__setattr__(inst, "label", f"{inst.label}-{n}")
-        out.append(inst)
+        unique = n or inst.label.startswith("drawn")
+        out.append(replace(inst, label=f"{inst.label}-{n}") if unique else inst)
     return out
 
 
@@ -427,21 +426,12 @@ def verify(
     start = time.perf_counter()
     curated = curated_instances(sizes["generations"])
     curated = [
-        RecursionInstance(
-            i.label,
-            i.data,
-            i.alpha,
-            i.learners,
-            i.diffusion,
-            sizes["eta_paths"],
-            sizes["eta_steps"],
-            seed,
-            i.notes,
-        )
+        replace(i, eta_paths=sizes["eta_paths"], eta_steps=sizes["eta_steps"], seed=seed)
         if isinstance(i, RecursionInstance)
         else i
         for i in curated
     ]
+    curated_labels = {i.label for i in curated}
     drawn = draw_instances(generation_instances(), sizes["generation"], seed)
     drawn_rec = draw_instances(
         recursion_instances(8, sizes["eta_paths"], sizes["eta_steps"]),
@@ -460,7 +450,7 @@ def verify(
         if isinstance(inst, GenerationInstance):
             info["eps_star2"] = inst.solution.eps_star2
             info["eta"] = inst.solution.eta
-        elif inst in curated:
+        elif inst.label in curated_labels:
             curves[inst.label] = _trajectory_curves(inst, k, mine)
         described[inst.label] = info
         if progress is not None:
