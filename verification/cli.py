@@ -534,7 +534,7 @@ def _cmd_oracle(args: argparse.Namespace) -> int:
             }
             if "save" in rec:
                 record["saved"] = str(traj.save(path.parent / str(rec["save"])))
-    except (O.OracleValueError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:  # OracleValueError is a ValueError
         raise UsageError(f"config [{current}]: {exc}") from exc
     if args.json:
         print(json.dumps(record, default=_json_default))

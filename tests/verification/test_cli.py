@@ -192,6 +192,10 @@ def test_oracle_runs_the_example_configs(capsys):
         ),
         ("[data]\nmean=[0]\ncov=[[1]]", "exactly one of [error] (one generation) or [recursion]"),
         ("[data\n", "not valid TOML"),
+        (
+            '[data]\nmean=[0]\ncov=[[1]]\n[error]\nxi=[1]\nprofile="wobbly"',
+            "config [error]: profile='wobbly' must be one of constant, noisy, clean",
+        ),
         ("[data]\nmean=[0]\ncov=[[1]]\n[error]\nxi=[1]\n[extra]\nx=1", "config [extra]: unknown"),
     ],
 )
