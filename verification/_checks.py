@@ -365,13 +365,35 @@ def _prop_4_1_ii(inst: RecursionInstance, k: Constants) -> CheckResult:
     )
 
 
-def _accumulated(inst: RecursionInstance, k: Constants) -> tuple[np.ndarray, np.ndarray, float]:
+def _accumulated(
+    inst: RecursionInstance, k: Constants
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """``(D_(N+1), S_N, eps_N^2, C_bias required with c2)`` over the horizons before the first
+    infinite D (A3 fails from there on: nothing finite to compare)."""
     traj = inst.trajectory
     e, _ = _observables(traj)
     d = traj.D_values
-    s = np.asarray(B.discounted_sum(e, traj.alpha, D_i0=d[0]))
-    need = float(np.max(np.maximum(d[1:] - k.c2 * s, 0.0)))
-    return d[1:], s, need
+    finite = np.isfinite(d)
+    n = 0 if not finite[0] else int(np.argmin(finite[1:])) if not finite.all() else len(e)
+    e = e[:n]
+    s = np.asarray(B.discounted_sum(e, traj.alpha, D_i0=d[0])) if n else np.zeros(0)
+    need = float(np.max(np.maximum(d[1 : n + 1] - k.c2 * s, 0.0))) if n else 0.0
+    return d[1 : n + 1], s, e, need
+
+
+def _no_finite_horizon(cid: str, inst: RecursionInstance, hyp: tuple[str, ...]) -> CheckResult:
+    nan = float("nan")
+    return CheckResult(
+        cid,
+        inst.label,
+        "outside",
+        nan,
+        nan,
+        nan,
+        0.0,
+        hyp,
+        note="D_1 is already infinite: no finite horizon to compare",
+    )
 
 
 def _summable(e: np.ndarray) -> bool:
@@ -381,16 +403,17 @@ def _summable(e: np.ndarray) -> bool:
 
 
 def _thm_4_2_additive(inst: RecursionInstance, k: Constants) -> CheckResult:
-    d_next, s, need = _accumulated(inst, k)
+    d_next, s, _, need = _accumulated(inst, k)
     e, eta_lo = _observables(inst.trajectory)
     hyp = _run_hypotheses(e, eta_lo, inst.trajectory.alpha, inst.trajectory.D_values)
+    if not len(d_next):
+        return _no_finite_horizon("thm-4.2-additive", inst, hyp)
     bound = k.c2 * s + need
     j = int(np.argmin(bound - d_next))
-    ok = bool(np.all(np.isfinite(d_next)))
     return CheckResult(
         "thm-4.2-additive",
         inst.label,
-        "outside" if hyp else "holds" if ok else "fails",
+        "outside" if hyp else "holds",
         float(d_next[j]),
         float(bound[j]),
         float(bound[j] - d_next[j]),
@@ -406,13 +429,19 @@ def _thm_4_2_additive(inst: RecursionInstance, k: Constants) -> CheckResult:
 
 
 def _thm_4_2_literal(inst: RecursionInstance, k: Constants) -> CheckResult:
-    d_next, _, need = _accumulated(inst, k)
+    d_next, _, e_fin, need = _accumulated(inst, k)
     e, eta_lo = _observables(inst.trajectory)
+    hyp = _run_hypotheses(e, eta_lo, inst.trajectory.alpha, inst.trajectory.D_values)
+    if not len(d_next):
+        return _no_finite_horizon("thm-4.2-literal", inst, hyp)
     c_bias = max(need, 1e-12)
-    c2 = np.asarray(B.literal_constant(d_next, e, inst.trajectory.alpha, C_bias=c_bias, D_i0=0.0))
+    c2 = np.asarray(
+        B.literal_constant(
+            d_next, e_fin, inst.trajectory.alpha, C_bias=c_bias, D_i0=inst.trajectory.D_values[0]
+        )
+    )
     third = max(1, len(c2) // 3)
     early, late = float(np.max(c2[:third])), float(c2[-1])
-    hyp = _run_hypotheses(e, eta_lo, inst.trajectory.alpha, inst.trajectory.D_values)
     if not _summable(e):
         hyp += ("sum eps_star_i^2 < inf (summable schedule)",)
     grows = late >= 10.0 * early

@@ -371,7 +371,13 @@ class Report:
             ax = fig.add_subplot((len(items) + 1) // 2, 2, k + 1)
             n = np.arange(len(tr["D"]))  # D_0 = 0 (p_hat_0 = p) is left off the log axis
             ax.plot(n[1:], tr["D"][1:], "o-", ms=3, color=PALETTE[0], label=r"$D_i$ (exact)")
-            ax.plot(n[1:], tr["upper"], "--", color=PALETTE[1], label=r"$c_2 S_N + C_{\rm bias}$")
+            ax.plot(
+                n[1 : len(tr["upper"]) + 1],
+                tr["upper"],
+                "--",
+                color=PALETTE[1],
+                label=r"$c_2 S_N + C_{\rm bias}$",
+            )
             if tr["floor"][0] > 0:
                 ax.axhline(tr["floor"][0], color=PALETTE[2], ls=":", label="Prop 4.1 floor")
             ax.set_yscale("log")
@@ -388,7 +394,7 @@ def _trajectory_curves(
     """Figure data from the checks already run: D_i, c2 S_N + C_bias (the additive Thm 4.2
     bound with the required C_bias) and the Prop 4.1 (ii) floor."""
     by_id = {r.check: r for r in results}
-    _, s, _ = _accumulated(inst, k)
+    _, s, _, _ = _accumulated(inst, k)
     need = by_id["thm-4.2-additive"].required["C_bias"]
     need = need if np.isfinite(need) else 0.0
     floor = max(by_id["prop-4.1-ii"].rhs, 0.0)

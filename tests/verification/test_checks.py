@@ -104,3 +104,45 @@ def test_run_check_rejects_unknown_ids_and_wrong_kinds():
 def test_strategies_draw_valid_covariances_across_conditioning():
     conds = [np.linalg.cond(i.data.cov) for i in draw_instances(generation_instances(), 25, 0)]
     assert max(conds) > 10.0 and min(conds) >= 1.0
+
+
+def test_recursion_checks_on_an_infinite_trajectory_say_outside_not_crash():
+    """KDE bandwidth above the data's sd: D_i is infinite from generation 1 (A3 fails). Every
+    recursion check must report it (no warning, no exception), and the Thm 4.2 checks must
+    say "outside" with the A3 hypothesis named. Found by timing the thorough profile."""
+    from gaussian_oracle import Diffusion, Gaussian, PopulationKDE
+    from verification import RecursionInstance
+
+    inst = RecursionInstance(
+        "kde-too-wide",
+        Gaussian(0.0, 0.25),
+        0.5,
+        (PopulationKDE(0.6),) * 3,
+        Diffusion(T=4.0, t0=0.02, init="exact"),
+        eta_paths=200,
+        eta_steps=20,
+    )
+    assert inst.trajectory.first_infinite == 1
+    results = {c: run_check(c, inst) for c in RECURSION_CHECKS}
+    for c in ("thm-4.2-additive", "thm-4.2-literal", "prop-4.1-i", "prop-4.1-ii"):
+        assert results[c].status == "outside"
+        assert any(h.startswith("A3") for h in results[c].hypotheses)
+    assert results["lemma-F.1"].status == "holds"  # on the finite generations (D_0)
+
+
+def test_thm_4_2_checks_use_the_finite_prefix_when_d_turns_infinite_later():
+    """Data variance 0.4: early stopping turns D_i infinite at generation 55 (THEORY §5); the
+    accumulated checks compare the 54 finite horizons and name A3."""
+    from gaussian_oracle import Diffusion, ExactScore, Gaussian
+    from verification import RecursionInstance
+
+    inst = RecursionInstance(
+        "late-infinite",
+        Gaussian(0.0, 0.4),
+        0.5,
+        (ExactScore(),) * 56,
+        Diffusion(T=4.0, t0=0.02, init="exact"),
+    )
+    res = run_check("thm-4.2-additive", inst)
+    assert res.status == "outside" and np.isfinite(res.lhs) and np.isfinite(res.required["C_bias"])
+    assert any("from generation 55" in h for h in res.hypotheses)
