@@ -19,7 +19,16 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from gaussian_oracle import AffinePushforward, Diffusion, ExactScore, Gaussian, PopulationKDE
+from gaussian_oracle import (
+    AffinePushforward,
+    Diffusion,
+    ExactScore,
+    FiniteSampleKDE,
+    FiniteSampleRefit,
+    Gaussian,
+    GaussianMixture,
+    PopulationKDE,
+)
 
 from ._instances import PROFILES, GenerationInstance, RecursionInstance
 
@@ -29,6 +38,8 @@ __all__ = [
     "diffusions",
     "gaussian_data",
     "generation_instances",
+    "learners",
+    "mixtures",
     "recursion_instances",
 ]
 
@@ -49,6 +60,40 @@ def gaussian_data(draw: Any, dims: tuple[int, int] = (1, 5)) -> Gaussian:
     basis = _orthonormal(draw(st.integers(0, 2**31 - 1)), d)
     mean = np.array(draw(st.lists(st.floats(-2.0, 2.0), min_size=d, max_size=d)))
     return Gaussian(mean, (basis * lam) @ basis.T)
+
+
+@st.composite
+def mixtures(draw: Any, dims: tuple[int, int] = (1, 3), max_components: int = 4) -> GaussianMixture:
+    """Gaussian mixtures: 1 to ``max_components`` components drawn as :func:`gaussian_data`,
+    raw weights in [0.05, 1] normalised, so no weight is below 0.05 / K (every component
+    visible)."""
+    d = draw(st.integers(*dims))
+    k = draw(st.integers(1, max_components))
+    parts = [draw(gaussian_data(dims=(d, d))) for _ in range(k)]
+    raw = np.array(draw(st.lists(st.floats(0.05, 1.0), min_size=k, max_size=k)))
+    return GaussianMixture(
+        raw / raw.sum(),
+        np.array([g.mean for g in parts]),
+        np.array([g.cov for g in parts]),
+    )
+
+
+@st.composite
+def learners(draw: Any, d: int = 1) -> Any:
+    """One learner of each kind, with sizes that keep the error perturbative: bandwidths and
+    biases from 0.01 to 0.3, scale errors within 10%, 50 to 500 samples."""
+    kind = draw(st.sampled_from(["exact", "kde", "affine", "refit", "sample-kde"]))
+    if kind == "exact":
+        return ExactScore()
+    if kind == "kde":
+        return PopulationKDE(draw(st.floats(0.01, 0.3)))
+    if kind == "affine":
+        bias = draw(st.lists(st.floats(-0.3, 0.3), min_size=d, max_size=d))
+        return AffinePushforward(draw(st.floats(0.9, 1.1)), bias)
+    n = draw(st.integers(50, 500))
+    if kind == "refit":
+        return FiniteSampleRefit(n)
+    return FiniteSampleKDE(n, draw(st.floats(0.05, 0.3)))
 
 
 @st.composite

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import example, given, settings
 
 from verification import CHECKS, GenerationInstance, curated_instances, draw_instances, run_check
-from verification.strategies import generation_instances, recursion_instances
+from verification.strategies import (
+    gaussian_data,
+    generation_instances,
+    learners,
+    mixtures,
+    recursion_instances,
+)
 
 # 12 generations: enough for the literal Thm 4.2 constant to grow 10x on the decaying bias;
 # the quick profile's Monte Carlo size for eta_i (it only enters eta_min, 4 s.e. below)
@@ -146,3 +152,36 @@ def test_thm_4_2_checks_use_the_finite_prefix_when_d_turns_infinite_later():
     res = run_check("thm-4.2-additive", inst)
     assert res.status == "outside" and np.isfinite(res.lhs) and np.isfinite(res.required["C_bias"])
     assert any("from generation 55" in h for h in res.hypotheses)
+
+
+@settings(max_examples=15, deadline=None)
+@given(law=mixtures())
+def test_mixture_strategy_draws_valid_normalised_laws(law):
+    assert abs(float(np.sum(law.weights)) - 1.0) < 1e-12 and np.all(
+        law.weights >= 0.05 / law.n_components * (1 - 1e-12)  # the strategy's stated floor
+    )
+    assert np.all(np.linalg.eigvalsh(law.covs) > 0)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    data=gaussian_data(dims=(1, 1)),
+    learner=learners(),
+)
+def test_every_drawn_learner_runs_two_exact_generations_with_lemma_f1(data, learner):
+    from gaussian_oracle import Diffusion, run_recursion
+
+    traj = run_recursion(
+        data,
+        alpha=0.5,
+        learner=learner,
+        diffusion=Diffusion(init="exact"),
+        generations=2,
+        observables=False,
+        intra=False,
+    )
+    # Lemma F.1 is exact on every trajectory: closed forms on the same components
+    res = traj.lemma_f1_residuals()
+    assert np.all(
+        np.abs(res[np.isfinite(res)]) <= 1e-12 * np.maximum(1.0, traj.D_values[np.isfinite(res)])
+    )
