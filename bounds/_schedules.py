@@ -99,7 +99,7 @@ class GeometricSchedule:
 
     def values(self, n: int) -> FloatArray:
         i = np.arange(_check_n(n), dtype=float)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # r = 0: 0 * log(0) at i = 0
             return self.eps0_2 * np.where(i == 0, 1.0, np.exp(i * np.log(self.r)))
 
     @property

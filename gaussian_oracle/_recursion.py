@@ -343,10 +343,16 @@ class _PairCache:
             self._grow(size)
             fresh = WhitenedComponents.of(law.means[sel], law.covs[sel], self.data)
             self.comps = fresh if self.comps is None else _concat(self.comps, fresh)
-            # the same finiteness rule (and tolerance) as chi2 itself
-            self.finite[old:size] = [
-                chi2_tail_check(Gaussian(law.means[k], law.covs[k]), self.data).finite for k in new
-            ]
+            # the same finiteness rule (and tolerance) as chi2 itself: one call for all the new
+            # components (the usual case: all finite), one per component only otherwise
+            batch = law._subset(sel, np.full(len(new), 1.0 / len(new)), law.ages[sel])
+            if chi2_tail_check(batch, self.data).finite:
+                self.finite[old:size] = True
+            else:
+                self.finite[old:size] = [
+                    chi2_tail_check(Gaussian(law.means[k], law.covs[k]), self.data).finite
+                    for k in new
+                ]
             rows = old + np.flatnonzero(self.finite[old:size])
             live = np.flatnonzero(self.finite[:size])
             if len(rows):

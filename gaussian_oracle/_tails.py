@@ -257,6 +257,16 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
     tail = np.full(kp, np.inf)
     cover = np.full(kp, -1)
     q_index = np.flatnonzero(wq > 0)
+    # case 1 for every component at once (the usual outcome); the loop below handles the rest
+    live = wp > 0
+    lam_p = np.linalg.eigvalsh(prec_p)[:, -1]
+    tols = TAIL_RTOL * np.maximum(lam_p, float(lam_q.max()))
+    mins = np.linalg.eigvalsh(2.0 * prec_p[:, None] - prec_q[None])[..., 0]
+    best_all = np.argmax(mins, axis=1)
+    best_val = mins[np.arange(kp), best_all]
+    if np.all(best_val[live] > tols[live]):
+        tail[live], cover[live] = best_val[live], q_index[best_all[live]]
+        return TailCheck(True, True, "", None, None, tail, cover)
     for j in range(kp):
         if wp[j] == 0.0:
             continue
