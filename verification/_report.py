@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -23,6 +22,8 @@ from hypothesis import strategies as st
 
 from ._checks import CHECKS, CheckResult, Constants, _accumulated
 from ._instances import GenerationInstance, Instance, RecursionInstance, curated_instances
+from ._output import PALETTE, atomic_write, json_default
+from ._phase import PhaseDiagram, phase_diagram
 from .strategies import generation_instances, recursion_instances
 
 __all__ = ["PROFILES", "Report", "draw_instances", "verify"]
@@ -31,6 +32,7 @@ __all__ = ["PROFILES", "Report", "draw_instances", "verify"]
 #: paths and steps of the Monte Carlo regression behind eta_i
 PROFILES: dict[str, dict[str, int]] = {
     "quick": {
+        "phase_points": 13,
         "generation": 40,
         "generations": 12,
         "recursion": 2,
@@ -38,6 +40,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "eta_steps": 50,
     },
     "thorough": {
+        "phase_points": 17,
         "generation": 400,
         "generations": 30,
         "recursion": 12,
@@ -45,9 +48,6 @@ PROFILES: dict[str, dict[str, int]] = {
         "eta_steps": 100,
     },
 }
-
-#: Okabe–Ito colours (colour-blind safe)
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
 
 def draw_instances(strategy: st.SearchStrategy[Any], n: int, seed_value: int) -> list[Any]:
@@ -88,24 +88,6 @@ def _relabel(instances: list[Instance]) -> list[Instance]:
     return out
 
 
-def _json_default(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
-
-
-def _atomic_write(path: Path, write: Callable[[Any], None], mode: str = "w") -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, mode) as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 @dataclass(frozen=True)
 class Report:
     """Results of :func:`verify`.
@@ -122,6 +104,8 @@ class Report:
         Seconds spent computing.
     trajectories : dict
         ``label -> (D_i, c2 S_N + C_bias, floor)`` arrays for the accumulation figure.
+    phase : PhaseDiagram or None
+        The default regime phase diagram (geometric schedules) with the oracle's ``D_N``.
     """
 
     profile: str
@@ -131,6 +115,7 @@ class Report:
     instances: dict[str, dict[str, Any]]
     elapsed: float
     trajectories: dict[str, dict[str, list[float]]]
+    phase: PhaseDiagram | None = None
 
     def summary(self) -> list[dict[str, Any]]:
         """One row per check: counts by status, worst margin, best tightness, and whether the
@@ -211,6 +196,9 @@ class Report:
             "summary": [{k: clean(v) for k, v in row.items()} for row in self.summary()],
             "results": [r.as_dict() for r in self.results],
             "instances": self.instances,
+            "phase": None
+            if self.phase is None
+            else {k: clean(v) for k, v in self.phase.summary().items()},
         }
 
     def to_markdown(self) -> str:
@@ -261,7 +249,13 @@ class Report:
             "",
             "Figures: `tightness.png` (tightness of each per-generation bound against "
             "eps_star2), `accumulation.png` (D_i against the additive Thm 4.2 bound and "
-            "the Prop 4.1 floor).",
+            "the Prop 4.1 floor)"
+            + (
+                ", `phase-geometric.png` / `.csv` (regime phase diagram, theory contours "
+                "against the oracle's exact D_N)."
+                if self.phase is not None
+                else "."
+            ),
             "",
         ]
         return "\n".join(out)
@@ -309,6 +303,24 @@ class Report:
                 f"require C_bias up to {max(needs):.3g} (early stopping alone moves "
                 "D_i: see the exact-score run)."
             )
+        if self.phase is not None:
+            ph = self.phase.summary()
+            m = self.phase.meta
+            lines.append(
+                f"- Phase diagram ({ph['kind']} schedules, eps_0^2 = {m['eps0_2']:g}, "
+                f"N = {m['horizon']}, {ph['points']} points; oracle: data N(0, 1), "
+                f"{m['bias']} shifts): the additive Thm 4.2 bound with c2 = {m['c2']:g}, "
+                f"C_bias = {m['C_bias']:g} is exceeded at {ph['exceeded']} of the "
+                f"{ph['claimed']} summable, perturbative points"
+                + (
+                    f" (largest D_N / bound {ph['max_ratio']:.3g} at alpha = {ph['alpha']:.3g}, "
+                    f"{m['param']} = {ph[m['param']]:.3g}; C_bias {ph['C_bias_needed']:.3g} "
+                    "would restore it). Aligned shifts of old synthetic components add up "
+                    "coherently, which a sum of squared energies does not see."
+                    if ph["exceeded"]
+                    else "."
+                )
+            )
         return lines
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -317,12 +329,14 @@ class Report:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = [
-            _atomic_write(out / "report.md", lambda h: h.write(self.to_markdown())),
-            _atomic_write(
+            atomic_write(out / "report.md", lambda h: h.write(self.to_markdown())),
+            atomic_write(
                 out / "report.json",
-                lambda h: json.dump(self.to_json(), h, indent=1, default=_json_default),
+                lambda h: json.dump(self.to_json(), h, indent=1, default=json_default),
             ),
         ]
+        if self.phase is not None:
+            paths += self.phase.save(out)
         for name, fig in (
             ("tightness.png", self.tightness_figure()),
             ("accumulation.png", self.accumulation_figure()),
@@ -331,7 +345,7 @@ class Report:
             def save(handle: Any, figure: Any = fig) -> None:
                 figure.savefig(handle, format="png", dpi=150)
 
-            paths.append(_atomic_write(out / name, save, "wb"))  # Figure: no pyplot state
+            paths.append(atomic_write(out / name, save, "wb"))  # Figure: no pyplot state
         return paths
 
     def tightness_figure(self) -> Any:
@@ -418,12 +432,12 @@ def verify(
     ----------
     profile : {"quick", "thorough"}
         Sizes in :data:`PROFILES` (quick: 40 drawn one-generation instances and 2 drawn
-        recursions besides the curated ones).
+        recursions besides the curated ones, and a 13 x 13 phase diagram).
     seed : int
         Seed of the drawn instances and of the Monte Carlo parts.
     constants : Constants, optional
     progress : callable ``(done, total, label)``, optional
-        Called after each instance.
+        Called after each instance and each oracle run of the phase diagram.
     """
     if profile not in PROFILES:
         raise ValueError(f"profile={profile!r} must be one of {', '.join(PROFILES)}")
@@ -445,6 +459,7 @@ def verify(
         seed + 1,
     )
     instances = _relabel([*curated, *drawn, *drawn_rec])
+    total = len(instances) + sizes["phase_points"] ** 2  # instances, then phase-diagram runs
     results: list[CheckResult] = []
     described: dict[str, dict[str, Any]] = {}
     curves: dict[str, dict[str, list[float]]] = {}
@@ -460,5 +475,17 @@ def verify(
             curves[inst.label] = _trajectory_curves(inst, k, mine)
         described[inst.label] = info
         if progress is not None:
-            progress(n, len(instances), inst.label)
-    return Report(profile, seed, k, tuple(results), described, time.perf_counter() - start, curves)
+            progress(n, total, inst.label)
+    grid = np.linspace(0.0, 1.0, sizes["phase_points"])
+    phase = phase_diagram(
+        "geometric",
+        alphas=grid,
+        values=grid,
+        c2=k.c2,
+        progress=None
+        if progress is None
+        else lambda done, _, label: progress(len(instances) + done, total, f"phase {label}"),
+    )
+    return Report(
+        profile, seed, k, tuple(results), described, time.perf_counter() - start, curves, phase
+    )

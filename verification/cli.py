@@ -1,11 +1,14 @@
 """The ``diffusion-collapse`` command line.
 
-Subcommands (a later issue adds ``phase``):
+Subcommands:
 
 * ``verify [--profile quick|thorough] [--seed N] [--out DIR]`` -- every statement of THEORY.md
   §4 and §7 checked on curated and drawn oracle instances; prints the table, writes
   ``report.md``, ``report.json`` and figures. Exit 0 when every statement behaves as documented
   (the literal Thm 4.2 display failing included), 1 on an unexpected violation.
+* ``phase [--kind floor|geometric|power-law|horizon] [--out DIR] [--format png|svg|pdf]`` --
+  a regime phase diagram (:func:`verification.phase_diagram`): writes the figure and a CSV of
+  its tidy data, prints where the oracle exceeds the additive Thm 4.2 bound.
 * ``bound NAME --param value ...`` -- evaluate any bound of :mod:`bounds`.
 * ``oracle CONFIG.toml`` -- one generation or a recursion from a small TOML file (format in
   ``diffusion-collapse oracle --help``); malformed configs get an error naming the field.
@@ -280,7 +283,8 @@ BOUND_NAMES = (
 class _Progress:
     """A one-line progress bar on stderr (plain lines every 10% when not a terminal)."""
 
-    def __init__(self, stream: Any = None) -> None:
+    def __init__(self, stream: Any = None, name: str = "verify", unit: str = "steps") -> None:
+        self.name, self.unit = name, unit
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.last = -1
@@ -296,7 +300,9 @@ class _Progress:
             )
         elif done * 10 // total != self.last:
             self.last = done * 10 // total
-            print(f"verify: {done}/{total} instances ({label})", file=self.stream, flush=True)
+            print(
+                f"{self.name}: {done}/{total} {self.unit} ({label})", file=self.stream, flush=True
+            )
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -327,6 +333,47 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             f"{r.rhs:.6g}) {r.note}"
         )
     return 1
+
+
+def _cmd_phase(args: argparse.Namespace) -> int:
+    from ._phase import phase_diagram
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+    try:
+        diagram = phase_diagram(
+            args.kind,
+            points=args.points,
+            horizon=args.generations,
+            eps0_2=args.eps0_2,
+            c2=args.c2,
+            C_bias=args.C_bias,
+            oracle=not args.no_oracle,
+            bias=args.bias,
+            progress=None if args.quiet else _Progress(name="phase", unit="oracle runs"),
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        paths = diagram.save(out, format=args.format)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write the diagram: {exc.strerror}") from exc
+    ph = diagram.summary()
+    print(f"wrote {', '.join(str(p) for p in paths)}")
+    if args.no_oracle:
+        return 0
+    print(
+        f"additive Thm 4.2 bound (c2 = {args.c2:g}, C_bias = {args.C_bias:g}) exceeded by the "
+        f"oracle at {ph['exceeded']} of {ph['claimed']} summable, perturbative points"
+        + (
+            f"; largest D_N / bound {ph['max_ratio']:.3g} at alpha = {ph['alpha']:.3g}; "
+            f"C_bias {ph['C_bias_needed']:.3g} would restore it"
+            if ph["exceeded"]
+            else ""
+        )
+    )
+    return 0
 
 
 def _parse_value(name: str, text: str) -> Any:
@@ -435,7 +482,7 @@ def _cmd_oracle(args: argparse.Namespace) -> int:
     import gaussian_oracle as O
 
     from ._instances import GenerationInstance
-    from ._report import _json_default
+    from ._output import json_default
 
     path = Path(args.config)
     try:
@@ -537,7 +584,7 @@ def _cmd_oracle(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as exc:  # OracleValueError is a ValueError
         raise UsageError(f"config [{current}]: {exc}") from exc
     if args.json:
-        print(json.dumps(record, default=_json_default))
+        print(json.dumps(record, default=json_default))
     else:
 
         def num(v: Any) -> str:
@@ -593,6 +640,44 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--out", default="verification-report", help="output folder")
     ver.add_argument("--quiet", action="store_true", help="no progress bar")
     ver.set_defaults(func=_cmd_verify)
+    pha = sub.add_parser(
+        "phase",
+        help="regime phase diagram: theory contours and the oracle's exact D (figure + CSV)",
+        description=(
+            "Grid over the fresh-data fraction alpha and one schedule parameter: regions "
+            "coloured by regime, contours of the additive Thm 4.2 bound c2 S_N + C_bias, and "
+            "the oracle's exact D_N at the same levels. Writes phase-KIND.FORMAT and "
+            "phase-KIND.csv."
+        ),
+    )
+    pha.add_argument(
+        "--kind",
+        choices=("floor", "geometric", "power-law", "horizon"),
+        default="geometric",
+        help="second axis: error floor eps^2, decay rate r, exponent p, or generation N",
+    )
+    pha.add_argument("--out", default="phase-diagrams", help="output folder")
+    pha.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
+    pha.add_argument(
+        "--points",
+        type=_int_at_least(2),
+        default=17,
+        help="grid size along each axis (default 17; about 2 ms per generation and point)",
+    )
+    pha.add_argument(
+        "--generations", type=_int_at_least(1), default=30, help="horizon N (default 30)"
+    )
+    pha.add_argument(
+        "--eps0-2", type=float, default=0.1, help="eps_0^2 of the geometric/power-law schedules"
+    )
+    pha.add_argument("--c2", type=float, default=4.0, help="c2 of the additive Thm 4.2 bound")
+    pha.add_argument("--C-bias", dest="C_bias", type=float, default=0.0, help="C_bias (default 0)")
+    pha.add_argument(
+        "--bias", choices=("aligned", "alternating"), default="aligned", help="oracle's shifts"
+    )
+    pha.add_argument("--no-oracle", action="store_true", help="theory only (instant)")
+    pha.add_argument("--quiet", action="store_true", help="no progress bar")
+    pha.set_defaults(func=_cmd_phase)
     bnd = sub.add_parser(
         "bound",
         help="evaluate a bound: bound NAME --param value ... (lists as 0.1,0.2)",

@@ -153,9 +153,19 @@ def test_verify_writes_the_report_and_exits_zero(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "thm-4.2-literal" in out and "every statement behaves as documented" in out
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["accumulation.png", "report.json", "report.md", "tightness.png"]
+    assert names == [
+        "accumulation.png",
+        "phase-geometric.csv",
+        "phase-geometric.png",
+        "report.json",
+        "report.md",
+        "tightness.png",
+    ]
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["ok"] is True and report["seed"] == 3
+    phase = report["phase"]  # the default diagram: 13 x 13 points in the quick profile
+    assert phase["points"] == 169 and 0 <= phase["exceeded"] <= phase["claimed"] <= 169
+    assert "Phase diagram (geometric schedules" in (tmp_path / "report.md").read_text()
     literal = next(r for r in report["summary"] if r["check"] == "thm-4.2-literal")
     assert literal["fails"] >= 1 and literal["behaves_as_documented"] is True
     assert "cannot hold as written" in (tmp_path / "report.md").read_text()

@@ -1,0 +1,624 @@
+"""Regime phase diagrams: the theory's regimes and bounds with the oracle's exact ``D`` beside.
+
+Each diagram is a grid over the fresh-data fraction ``alpha`` and one parameter of the error
+schedule (THEORY.md §5):
+
+========== ============================================ ===========================
+kind       schedule                                     second axis
+========== ============================================ ===========================
+floor      ``eps_i^2 = eps^2``                          error floor ``eps^2`` (log)
+geometric  ``eps_i^2 = eps_0^2 r^i``                    decay rate ``r`` in [0, 1]
+power-law  ``eps_i^2 = eps_0^2 (i + 1)^{-p}``           exponent ``p``
+horizon    any schedule (default ``eps_i^2 = 0.01``)     generation ``N``
+========== ============================================ ===========================
+
+At every grid point the theory gives the regime (:func:`bounds.classify_regime`), the
+discounted sum ``S_N`` of Thm 4.2 and its additive upper bound ``c2 S_N + C_bias``, the
+Prop 4.1 (ii) floor and the memory ``1/(2 alpha)``. The oracle gives the exact ``D_N`` of a
+recursion with the same schedule: data ``N(0, 1)`` (invariant under early stopping, so without
+score error ``D_i = 0`` and ``C_bias = 0`` is the oracle's own constant), exact init, and the
+learner ``x -> x + b_i`` whose score energy on a Gaussian training law is exactly ``eps_i^2``:
+``b_i^2 (e^{-t0} - e^{-T}) = eps_i^2``. On the mixture ``q_i`` the realised energy is somewhat
+lower (the shift moves a spread mixture less than a Gaussian: e.g. 0.95 of nominal after ten
+generations at ``alpha = 0.3, eps^2 = 0.01``, 0.5 at ``alpha = 0.1, eps^2 = 0.1``), so where the
+oracle's ``D_N`` exceeds the theory's contour the conclusion holds a fortiori.
+``bias="aligned"`` repeats the shift in one direction (a systematic error: shifts of old
+synthetic components add up coherently); ``"alternating"`` flips its sign each generation.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bounds import (
+    REGIMES,
+    ConstantSchedule,
+    GeometricSchedule,
+    PowerLawSchedule,
+    Schedule,
+    classify_regime,
+    discounted_sum,
+    persistence_floor,
+)
+from gaussian_oracle import AffinePushforward, Diffusion, Gaussian, run_recursion
+
+from ._output import PALETTE, atomic_write
+
+__all__ = ["KINDS", "PhaseDiagram", "phase_diagram"]
+
+#: the diagrams :func:`phase_diagram` draws
+KINDS = ("floor", "geometric", "power-law", "horizon")
+
+#: name of the second axis per kind (the column of the tidy data)
+_PARAM = {"floor": "eps2", "geometric": "r", "power-law": "p", "horizon": "N"}
+
+_AXIS_LABEL = {
+    "floor": r"error floor $\varepsilon^2$  ($\varepsilon_i^2 = \varepsilon^2$)",
+    "geometric": r"decay rate $r$  ($\varepsilon_i^2 = \varepsilon_0^2 r^i$)",
+    "power-law": r"exponent $p$  ($\varepsilon_i^2 = \varepsilon_0^2 (i+1)^{-p}$)",
+    "horizon": r"generation $N$",
+}
+
+#: Okabe–Ito colours of the regimes (tinted in the figure so that contours stay readable)
+REGIME_COLOURS = {
+    "no-forgetting": "#CC79A7",
+    "vacuous": "#56B4E9",
+    "summable": "#009E73",
+    "error-floor": "#E69F00",
+    "non-summable": "#D55E00",
+}
+
+#: below this both ``D_N`` and the bound are at the round-off of the oracle's closed form
+#: (``expm1`` of a log-sum of O(1) terms: absolute error ~1e-15 times the number of components)
+D_RESOLUTION = 1e-12
+
+_COLUMNS = (
+    "alpha",
+    "param",
+    "N",
+    "regime",
+    "perturbative",
+    "memory",
+    "S",
+    "upper",
+    "floor",
+    "bias",
+    "D",
+    "ratio",
+)
+
+
+def _check_grid(name: str, values: Any, low: float, high: float) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1 or arr.size < 2:
+        raise ValueError(f"{name} must be a vector of at least 2 values (got shape {arr.shape})")
+    if not np.all(np.isfinite(arr)) or np.any(arr < low) or np.any(arr > high):
+        raise ValueError(f"{name} must lie in [{low:g}, {high:g}] (got {arr.min()}..{arr.max()})")
+    if np.any(np.diff(arr) <= 0):
+        raise ValueError(f"{name} must be strictly increasing")
+    return arr
+
+
+def _positive(name: str, value: Any, *, integer: bool = False) -> Any:
+    if integer:
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name}={value!r} must be an integer >= 1")
+        return int(value)
+    x = float(value)
+    if not math.isfinite(x) or x <= 0.0:
+        raise ValueError(f"{name}={value!r} must be a finite number > 0")
+    return x
+
+
+@dataclass(frozen=True, eq=False)
+class PhaseDiagram:
+    """A phase diagram's tidy data (one row per grid point), its settings and its figure.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    data : dict of str to ndarray
+        Columns of equal length: ``alpha``; ``param`` (the second axis: ``eps2``, ``r``, ``p``
+        or ``N`` according to ``kind``, named in ``meta["param"]``); ``N`` (the horizon);
+        ``regime`` (:data:`bounds.REGIMES`); ``perturbative`` (every ``eps_i^2 <= 1`` up to
+        ``N``); ``memory`` (``1/(2 alpha)``); ``S`` (discounted sum, Thm 4.2 right side, bounds
+        ``D_N``); ``upper`` (``c2 S + C_bias``); ``floor`` (Prop 4.1 (ii), 0 outside the
+        error-floor regime); ``bias`` (the oracle's last shift ``b_{N-1}``); ``D`` (the
+        oracle's exact ``D_N``, ``nan`` when not computed, ``inf`` beyond float64); ``ratio``
+        (``D / upper``: above 1 the additive bound with these constants fails).
+    meta : dict
+        Settings (JSON-safe): kind, param, horizon, c2, C_bias, eta_min, eps0_2, schedule,
+        bias, T, t0, oracle.
+    """
+
+    kind: str
+    data: dict[str, np.ndarray]
+    meta: dict[str, Any]
+    _figure: list[Any] = field(default_factory=list, repr=False)
+
+    @property
+    def figure(self) -> Any:
+        """The matplotlib Figure (drawn on first access; see :meth:`plot`)."""
+        if not self._figure:
+            self._figure.append(self.plot())
+        return self._figure[0]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The tidy data as a list of records."""
+        n = len(self.data["alpha"])
+        return [{k: _plain(self.data[k][i]) for k in _COLUMNS} for i in range(n)]
+
+    def summary(self) -> dict[str, Any]:
+        """Where the oracle exceeds the additive Thm 4.2 bound (summable, perturbative points).
+
+        Returns a JSON-safe dict: ``points`` (grid size), ``claimed`` (summable, perturbative
+        points, where the additive bound is a theorem), ``exceeded`` (of those, ``D_N`` above
+        ``c2 S_N + C_bias``), ``max_ratio`` with its ``alpha`` and parameter, and
+        ``C_bias_needed`` (the largest ``D_N - c2 S_N`` there: the ``C_bias`` that would
+        restore the bound with this ``c2``). Ratios are ``nan`` without the oracle.
+        """
+        d = self.data
+        claimed = (d["regime"] == "summable") & d["perturbative"] & np.isfinite(d["ratio"])
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "points": int(d["alpha"].size),
+            "claimed": int(np.sum(claimed)),
+            "exceeded": int(np.sum(claimed & (d["ratio"] > 1.0))),
+            "max_ratio": math.nan,
+            "alpha": math.nan,
+            self.meta["param"]: math.nan,
+            "C_bias_needed": 0.0,
+        }
+        if np.any(claimed):
+            k = int(np.flatnonzero(claimed)[np.argmax(d["ratio"][claimed])])
+            out["max_ratio"] = float(d["ratio"][k])
+            out["alpha"] = float(d["alpha"][k])
+            out[self.meta["param"]] = float(d["param"][k])
+            excess = d["D"][claimed] - self.meta["c2"] * d["S"][claimed]
+            out["C_bias_needed"] = float(max(0.0, np.max(excess)))
+        return out
+
+    def grid(self, column: str) -> np.ndarray:
+        """A column reshaped to ``(n_param, n_alpha)`` (rows: second axis; for ``contour``)."""
+        a = np.unique(self.data["alpha"])
+        p = np.unique(self.data["param"])
+        return np.asarray(self.data[column]).reshape(p.size, a.size)
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the settings (``# key: json`` lines) and the rows, atomically."""
+        target = Path(path)
+
+        def write(handle: Any) -> None:
+            for key, value in self.meta.items():
+                handle.write(f"# {key}: {json.dumps(value)}\n")
+            out = csv.writer(handle, lineterminator="\n")
+            out.writerow(_COLUMNS)
+            for row in self.rows():
+                out.writerow([_csv_cell(row[k]) for k in _COLUMNS])
+
+        return atomic_write(target, write)
+
+    @classmethod
+    def from_csv(cls, path: str | os.PathLike[str]) -> PhaseDiagram:
+        """Read a diagram written by :meth:`to_csv` (the figure is redrawn from the data)."""
+        meta: dict[str, Any] = {}
+        lines = Path(path).read_text().splitlines()
+        body = []
+        for line in lines:
+            if line.startswith("# "):
+                key, _, value = line[2:].partition(": ")
+                meta[key] = json.loads(value)
+            elif line:
+                body.append(line)
+        reader = csv.reader(body)
+        header = next(reader, None)
+        if header is None or tuple(header) != _COLUMNS or meta.get("kind") not in KINDS:
+            raise ValueError(f"{path}: not a phase-diagram CSV written by PhaseDiagram.to_csv")
+        cols: dict[str, list[str]] = {k: [] for k in _COLUMNS}
+        for rec in reader:
+            for k, v in zip(_COLUMNS, rec, strict=True):
+                cols[k].append(v)
+        data = {k: np.array(v, dtype=object if k == "regime" else float) for k, v in cols.items()}
+        data["perturbative"] = data["perturbative"].astype(bool)
+        return cls(meta["kind"], data, meta)
+
+    def save(
+        self, out_dir: str | os.PathLike[str], *, format: str = "png", dpi: int = 200
+    ) -> list[Path]:
+        """Write ``phase-<kind>.<format>`` and ``phase-<kind>.csv`` into ``out_dir``."""
+        if format not in ("png", "svg", "pdf"):
+            raise ValueError(f"format={format!r} must be one of png, svg, pdf")
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        fig = self.figure
+
+        def save_fig(handle: Any) -> None:
+            fig.savefig(handle, format=format, dpi=dpi)
+
+        return [
+            atomic_write(out / f"phase-{self.kind}.{format}", save_fig, "wb"),
+            self.to_csv(out / f"phase-{self.kind}.csv"),
+        ]
+
+    def plot(self, *, figsize: tuple[float, float] = (3.5, 4.1)) -> Any:
+        """Draw the diagram (a new matplotlib Figure; no pyplot state).
+
+        Regions are coloured by regime; solid contours are the theory's ``c2 S_N + C_bias``,
+        dashed contours the oracle's exact ``D_N`` at the same levels (decades); hatching marks
+        ``eps_i^2 > 1`` (outside the perturbative hypotheses); crosses mark summable,
+        perturbative points where the oracle exceeds the additive bound. On the horizon diagram
+        a dotted line shows the memory ``N = 1/(2 alpha)``.
+        """
+        from matplotlib.colors import ListedColormap, to_rgb
+        from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        a = np.unique(self.data["alpha"])
+        p = np.unique(self.data["param"])
+        regime = self.grid("regime")
+        fig = Figure(figsize=figsize, layout="constrained")
+        ax = fig.add_subplot()
+        tint = [tuple(0.45 * np.array(to_rgb(REGIME_COLOURS[r])) + 0.55) for r in REGIMES]
+        idx = np.vectorize(REGIMES.index, otypes=[float])(regime)
+        ax.pcolormesh(
+            a,
+            p,
+            idx,
+            cmap=ListedColormap(tint),
+            vmin=-0.5,
+            vmax=len(REGIMES) - 0.5,
+            shading="nearest",
+        )
+        present = [r for r in REGIMES if np.any(regime == r)]
+        handles: list[Any] = [
+            Patch(facecolor=tint[REGIMES.index(r)], edgecolor="0.5", label=r) for r in present
+        ]
+        nonpert = ~self.grid("perturbative").astype(bool)
+        if np.any(nonpert):
+            ax.contourf(
+                a, p, nonpert.astype(float), levels=[0.5, 1.5], colors="none", hatches=["////"]
+            )
+            handles.append(
+                Patch(facecolor="none", edgecolor="0.3", hatch="////", label=r"$\varepsilon^2>1$")
+            )
+        upper = self.grid("upper")
+        levels = _decades(upper)
+        if levels.size:
+            cs = ax.contour(
+                a,
+                p,
+                _log10(upper, levels),
+                levels=np.log10(levels),
+                colors="k",
+                linewidths=0.9,
+                linestyles="solid",
+            )
+            ax.clabel(cs, fmt=_decade_label, fontsize=6)
+            handles.append(
+                Line2D([], [], color="k", lw=0.9, label=r"theory $c_2 S_N+C_{\rm bias}$")
+            )
+        d = self.grid("D")
+        if not np.all(np.isnan(d)) and levels.size:
+            cd = ax.contour(
+                a,
+                p,
+                _log10(d, levels),
+                levels=np.log10(levels),
+                colors=PALETTE[0],
+                linewidths=1.1,
+                linestyles="--",
+            )
+            ax.clabel(cd, fmt=_decade_label, fontsize=6)
+            handles.append(
+                Line2D([], [], color=PALETTE[0], lw=1.1, ls="--", label=r"oracle exact $D_N$")
+            )
+            over = (self.grid("ratio") > 1.0) & (regime == "summable") & ~nonpert
+            if np.any(over):
+                aa, pp = np.meshgrid(a, p)
+                ax.plot(aa[over], pp[over], "x", ms=3.5, color=PALETTE[1], mew=0.9)
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        color=PALETTE[1],
+                        marker="x",
+                        ls="",
+                        label=r"$D_N > c_2 S_N+C_{\rm bias}$",
+                    )
+                )
+        if self.kind == "horizon":
+            aa = np.linspace(max(a[0], 0.5 / p[-1]), a[-1], 200)
+            ax.plot(aa, 0.5 / aa, ":", color="k", lw=1.0)
+            handles.append(Line2D([], [], color="k", ls=":", label=r"memory $1/(2\alpha)$"))
+        if self.kind == "floor":
+            ax.set_yscale("log")
+        ax.set_xlabel(r"fresh-data fraction $\alpha$")
+        ax.set_ylabel(_AXIS_LABEL[self.kind], fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_title(_title(self.kind, self.meta), fontsize=8)
+        fig.legend(
+            handles=handles, loc="outside lower center", ncols=2, fontsize=6.5, frameon=False
+        )
+        return fig
+
+
+def _plain(x: Any) -> Any:
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _csv_cell(x: Any) -> str:
+    if isinstance(x, bool):
+        return str(int(x))
+    return repr(x) if isinstance(x, float) else str(x)
+
+
+def _decades(values: np.ndarray) -> np.ndarray:
+    """Decade levels over the finite positive values: at most the top 8 decades and none below
+    1e-10 (the oracle's closed-form ``D`` carries absolute round-off near 1e-15)."""
+    v = values[np.isfinite(values) & (values > 0)]
+    if v.size == 0:
+        return np.zeros(0)
+    hi = math.ceil(math.log10(v.max()))
+    lo = max(math.floor(math.log10(v.min())), hi - 7, -10)
+    return 10.0 ** np.arange(lo, hi + 1, dtype=float)
+
+
+def _log10(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """log10 of a field for contouring: zeros below the lowest level, inf above the highest."""
+    lo, hi = math.log10(levels[0]) - 1.0, math.log10(levels[-1]) + 1.0
+    with np.errstate(divide="ignore"):
+        out = np.log10(np.where(np.isnan(values), np.nan, values))
+    return np.clip(out, lo, hi)
+
+
+def _decade_label(x: float) -> str:
+    return f"$10^{{{round(x)}}}$"
+
+
+def _schedule_text(schedule: Schedule) -> str:
+    if isinstance(schedule, ConstantSchedule):
+        return f"$\\varepsilon_i^2$ = {schedule.value:g}"
+    if isinstance(schedule, GeometricSchedule):
+        return f"$\\varepsilon_i^2$ = {schedule.eps0_2:g} $\\cdot$ {schedule.r:g}$^i$"
+    if isinstance(schedule, PowerLawSchedule):
+        return f"$\\varepsilon_i^2$ = {schedule.c:g} $(i+1)^{{-{schedule.p:g}}}$"
+    return "$\\varepsilon_i^2$ given"
+
+
+def _title(kind: str, meta: dict[str, Any]) -> str:
+    what = meta["schedule"] if kind == "horizon" else f"N = {meta['horizon']}"
+    first = (
+        f", $\\varepsilon_0^2$ = {meta['eps0_2']:g}" if kind in ("geometric", "power-law") else ""
+    )
+    return f"{kind}: {what}{first}, $c_2$ = {meta['c2']:g}, $C_{{\\rm bias}}$ = {meta['C_bias']:g}"
+
+
+def _schedule_at(kind: str, value: float, eps0_2: float, schedule: Schedule) -> Schedule:
+    if kind == "floor":
+        return ConstantSchedule(value)
+    if kind == "geometric":
+        return GeometricSchedule(eps0_2, value)
+    if kind == "power-law":
+        return PowerLawSchedule(eps0_2, value)
+    return schedule
+
+
+def _oracle_D(
+    energies: np.ndarray, alpha: float, diffusion: Diffusion, bias: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact ``D_1 .. D_N`` of the shift recursion with nominal energies ``energies``."""
+    kappa = math.exp(-diffusion.t0) - math.exp(-diffusion.T)  # energy of a unit shift of N(0,1)
+    b = np.sqrt(energies / kappa)
+    if bias == "alternating":
+        b = b * np.where(np.arange(b.size) % 2 == 0, 1.0, -1.0)
+    traj = run_recursion(
+        Gaussian(0.0, 1.0),
+        alpha=alpha,
+        learner=[AffinePushforward(1.0, float(x)) for x in b],
+        diffusion=diffusion,
+        generations=b.size,
+        intra=False,
+        observables=False,
+    )
+    return traj.D_values[1:], b
+
+
+def _oracle_columns(
+    kind: str,
+    a: np.ndarray,
+    p: np.ndarray,
+    energies: list[np.ndarray],
+    diffusion: Diffusion,
+    bias: str,
+    oracle: bool,
+    progress: Callable[[int, int, str], None] | None,
+) -> tuple[list[float], list[float]]:
+    """``D_N`` and the last shift for every grid point (row-major: second axis, then alpha)."""
+    size = a.size * p.size
+    if not oracle:
+        return [math.nan] * size, [math.nan] * size
+    d_col: list[float] = []
+    b_col: list[float] = []
+    if kind == "horizon":  # one run per alpha gives every N
+        runs = []
+        for k, alpha in enumerate(a, start=1):
+            runs.append(_oracle_D(energies[-1], float(alpha), diffusion, bias))
+            if progress is not None:
+                progress(k, a.size, f"alpha={alpha:.3g}")
+        for n in p.astype(int):
+            d_col += [float(d[n - 1]) for d, _ in runs]
+            b_col += [float(b[n - 1]) for _, b in runs]
+        return d_col, b_col
+    done = 0
+    for value, e in zip(p, energies, strict=True):
+        for alpha in a:
+            d, b = _oracle_D(e, float(alpha), diffusion, bias)
+            d_col.append(float(d[-1]))
+            b_col.append(float(b[-1]))
+            done += 1
+            if progress is not None:
+                progress(done, size, f"alpha={alpha:.3g}, {_PARAM[kind]}={value:.3g}")
+    return d_col, b_col
+
+
+def phase_diagram(
+    kind: str = "geometric",
+    *,
+    alphas: Any = None,
+    values: Any = None,
+    points: int = 17,
+    horizon: int = 30,
+    eps0_2: float = 0.1,
+    schedule: Schedule | None = None,
+    c2: float = 4.0,
+    C_bias: float = 0.0,
+    eta_min: float = 1.0,
+    oracle: bool = True,
+    bias: str = "aligned",
+    diffusion: Diffusion | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> PhaseDiagram:
+    """Regime phase diagram over ``alpha`` and one schedule parameter, with the oracle's ``D``.
+
+    Parameters
+    ----------
+    kind : {"floor", "geometric", "power-law", "horizon"}
+        The second axis (module docstring).
+    alphas : array_like of float in [0, 1], optional
+        Default: ``points`` values from 0 to 1.
+    values : array_like of float, optional
+        The second axis. Defaults (``points`` values): floor ``eps^2`` log-spaced from 1e-4
+        to 10; geometric ``r`` from 0 to 1; power-law ``p`` from 0.25 to 3; horizon
+        ``N = 1 .. horizon`` (every generation).
+    points : int >= 2
+        Size of the default grids.
+    horizon : int >= 1
+        ``N``: the generation at which ``D_N`` and ``S_N`` are compared (the largest ``N`` for
+        the horizon diagram).
+    eps0_2 : float > 0
+        ``eps_0^2`` of the geometric and power-law schedules.
+    schedule : bounds schedule, optional
+        The schedule of the horizon diagram (default ``ConstantSchedule(0.01)``).
+    c2, C_bias : float
+        Constants of the additive Thm 4.2 bound (not given by the paper). ``C_bias = 0`` is the
+        oracle's own value: its data law is invariant under early stopping.
+    eta_min : float in [0, 1]
+        Observability bound used for the regimes and the floor (1 for the oracle's mean
+        shifts; 0 makes every regime "vacuous").
+    oracle : bool
+        Compute the oracle's exact ``D_N`` (about 2 ms per generation and grid point).
+    bias : {"aligned", "alternating"}
+        Direction of the oracle's shifts across generations.
+    diffusion : Diffusion, optional
+        Horizon and early stopping of the oracle (``init="exact"``); default
+        ``Diffusion(T=4, t0=0.02, init="exact")``.
+    progress : callable ``(done, total, label)``, optional
+        Called after each oracle run.
+
+    Returns
+    -------
+    PhaseDiagram
+        ``.data`` (tidy columns) and ``.figure`` (a matplotlib Figure).
+
+    Examples
+    --------
+    >>> pd = phase_diagram("geometric", alphas=[0.2, 1.0], values=[0.5, 1.0], horizon=5)
+    >>> [str(r) for r in pd.data["regime"]]
+    ['summable', 'summable', 'error-floor', 'error-floor']
+    >>> bool(np.all(pd.data["D"] <= pd.data["upper"]))   # additive Thm 4.2 holds here
+    True
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind={kind!r} must be one of {', '.join(KINDS)}")
+    if bias not in ("aligned", "alternating"):
+        raise ValueError(f"bias={bias!r} must be 'aligned' or 'alternating'")
+    horizon = _positive("horizon", horizon, integer=True)
+    points = _positive("points", points, integer=True)
+    if points < 2:
+        raise ValueError(f"points={points} must be at least 2")
+    eps0_2 = _positive("eps0_2", eps0_2)
+    for name, x in (("c2", c2), ("C_bias", C_bias)):
+        if not math.isfinite(float(x)) or float(x) < 0.0:
+            raise ValueError(f"{name}={x!r} must be a finite number >= 0")
+    if not 0.0 <= float(eta_min) <= 1.0:
+        raise ValueError(f"eta_min={eta_min!r} must lie in [0, 1]")
+    diff = diffusion if diffusion is not None else Diffusion(T=4.0, t0=0.02, init="exact")
+    if not isinstance(diff, Diffusion) or diff.init != "exact":
+        raise ValueError("diffusion must be a Diffusion with init='exact' (the oracle's recursion)")
+    if schedule is not None and kind != "horizon":
+        raise ValueError("schedule applies to kind='horizon' only")
+    sched: Schedule = schedule if schedule is not None else ConstantSchedule(0.01)
+    a = _check_grid("alphas", np.linspace(0.0, 1.0, points) if alphas is None else alphas, 0.0, 1.0)
+    default = {
+        "floor": np.logspace(-4, 1, points),
+        "geometric": np.linspace(0.0, 1.0, points),
+        "power-law": np.linspace(0.25, 3.0, points),
+        "horizon": np.arange(1, horizon + 1, dtype=float),
+    }[kind]
+    limits = {
+        "floor": (0.0, np.inf),
+        "geometric": (0.0, 1.0),
+        "power-law": (1e-12, np.inf),
+        "horizon": (1.0, float(horizon)),
+    }[kind]
+    p = _check_grid("values", default if values is None else values, *limits)
+    if kind == "horizon" and np.any(p != np.round(p)):
+        raise ValueError("values of the horizon diagram must be whole generations")
+
+    cols: dict[str, list[Any]] = {k: [] for k in _COLUMNS}
+    energies: list[np.ndarray] = []  # per row of the grid (one value of the second axis)
+    for value in p:
+        s = _schedule_at(kind, float(value), eps0_2, sched)
+        n = int(value) if kind == "horizon" else horizon
+        e = s.values(n)
+        energies.append(e)
+        summed = np.asarray(discounted_sum(e, a))[:, -1]
+        for alpha, s_n in zip(a, summed, strict=True):
+            reg = classify_regime(s, float(alpha), eta_min=float(eta_min))
+            floor = persistence_floor(float(alpha), float(eta_min), reg.floor)
+            cols["alpha"].append(float(alpha))
+            cols["param"].append(float(value))
+            cols["N"].append(n)
+            cols["regime"].append(reg.name)
+            cols["perturbative"].append(bool(np.max(e) <= 1.0))
+            cols["memory"].append(reg.memory)
+            cols["S"].append(float(s_n))
+            cols["upper"].append(float(c2) * float(s_n) + float(C_bias))
+            cols["floor"].append(float(floor) if reg.name == "error-floor" else 0.0)
+    d_col, b_col = _oracle_columns(kind, a, p, energies, diff, bias, oracle, progress)
+    cols["D"], cols["bias"] = d_col, b_col
+    upper, d_arr = np.array(cols["upper"]), np.array(d_col)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(upper > 0.0, d_arr / upper, np.where(d_arr > 0.0, np.inf, 0.0))
+    # below the oracle's resolution both sides are round-off: no ratio
+    cols["ratio"] = list(np.where((d_arr < D_RESOLUTION) & (upper < D_RESOLUTION), np.nan, ratio))
+    data = {
+        k: np.array(v, dtype=object if k == "regime" else (bool if k == "perturbative" else float))
+        for k, v in cols.items()
+    }
+    meta = {
+        "kind": kind,
+        "param": _PARAM[kind],
+        "horizon": int(p[-1]) if kind == "horizon" else horizon,
+        "c2": float(c2),
+        "C_bias": float(C_bias),
+        "eta_min": float(eta_min),
+        "eps0_2": eps0_2,
+        "schedule": _schedule_text(sched) if kind == "horizon" else None,
+        "bias": bias,
+        "T": diff.T,
+        "t0": diff.t0,
+        "oracle": bool(oracle),
+    }
+    return PhaseDiagram(kind, data, meta)
