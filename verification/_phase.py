@@ -40,7 +40,6 @@ from typing import Any
 import numpy as np
 
 from bounds import (
-    REGIMES,
     ConstantSchedule,
     GeometricSchedule,
     PowerLawSchedule,
@@ -51,7 +50,7 @@ from bounds import (
 )
 from gaussian_oracle import AffinePushforward, Diffusion, Gaussian, run_recursion
 
-from ._output import PALETTE, atomic_write
+from ._output import atomic_write
 
 __all__ = ["KINDS", "PhaseDiagram", "phase_diagram"]
 
@@ -60,22 +59,6 @@ KINDS = ("floor", "geometric", "power-law", "horizon")
 
 #: name of the second axis per kind (the column of the tidy data)
 _PARAM = {"floor": "eps2", "geometric": "r", "power-law": "p", "horizon": "N"}
-
-_AXIS_LABEL = {
-    "floor": r"error floor $\varepsilon^2$  ($\varepsilon_i^2 = \varepsilon^2$)",
-    "geometric": r"decay rate $r$  ($\varepsilon_i^2 = \varepsilon_0^2 r^i$)",
-    "power-law": r"exponent $p$  ($\varepsilon_i^2 = \varepsilon_0^2 (i+1)^{-p}$)",
-    "horizon": r"generation $N$",
-}
-
-#: Okabe–Ito colours of the regimes (tinted in the figure so that contours stay readable)
-REGIME_COLOURS = {
-    "no-forgetting": "#CC79A7",
-    "vacuous": "#56B4E9",
-    "summable": "#009E73",
-    "error-floor": "#E69F00",
-    "non-summable": "#D55E00",
-}
 
 #: below this both ``D_N`` and the bound are at the round-off of the oracle's closed form
 #: (``expm1`` of a log-sum of O(1) terms: absolute error ~1e-15 times the number of components)
@@ -259,98 +242,9 @@ class PhaseDiagram:
         perturbative points where the oracle exceeds the additive bound. On the horizon diagram
         a dotted line shows the memory ``N = 1/(2 alpha)``.
         """
-        from matplotlib.colors import ListedColormap, to_rgb
-        from matplotlib.figure import Figure
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import Patch
+        from ._phase_plot import draw
 
-        a = np.unique(self.data["alpha"])
-        p = np.unique(self.data["param"])
-        regime = self.grid("regime")
-        fig = Figure(figsize=figsize, layout="constrained")
-        ax = fig.add_subplot()
-        tint = [tuple(0.45 * np.array(to_rgb(REGIME_COLOURS[r])) + 0.55) for r in REGIMES]
-        idx = np.vectorize(REGIMES.index, otypes=[float])(regime)
-        ax.pcolormesh(
-            a,
-            p,
-            idx,
-            cmap=ListedColormap(tint),
-            vmin=-0.5,
-            vmax=len(REGIMES) - 0.5,
-            shading="nearest",
-        )
-        present = [r for r in REGIMES if np.any(regime == r)]
-        handles: list[Any] = [
-            Patch(facecolor=tint[REGIMES.index(r)], edgecolor="0.5", label=r) for r in present
-        ]
-        nonpert = ~self.grid("perturbative").astype(bool)
-        if np.any(nonpert):
-            ax.contourf(
-                a, p, nonpert.astype(float), levels=[0.5, 1.5], colors="none", hatches=["////"]
-            )
-            handles.append(
-                Patch(facecolor="none", edgecolor="0.3", hatch="////", label=r"$\varepsilon^2>1$")
-            )
-        upper = self.grid("upper")
-        levels = _decades(upper)
-        if levels.size:
-            cs = ax.contour(
-                a,
-                p,
-                _log10(upper, levels),
-                levels=np.log10(levels),
-                colors="k",
-                linewidths=0.9,
-                linestyles="solid",
-            )
-            ax.clabel(cs, fmt=_decade_label, fontsize=6)
-            handles.append(
-                Line2D([], [], color="k", lw=0.9, label=r"theory $c_2 S_N+C_{\rm bias}$")
-            )
-        d = self.grid("D")
-        if not np.all(np.isnan(d)) and levels.size:
-            cd = ax.contour(
-                a,
-                p,
-                _log10(d, levels),
-                levels=np.log10(levels),
-                colors=PALETTE[0],
-                linewidths=1.1,
-                linestyles="--",
-            )
-            ax.clabel(cd, fmt=_decade_label, fontsize=6)
-            handles.append(
-                Line2D([], [], color=PALETTE[0], lw=1.1, ls="--", label=r"oracle exact $D_N$")
-            )
-            over = (self.grid("ratio") > 1.0) & (regime == "summable") & ~nonpert
-            if np.any(over):
-                aa, pp = np.meshgrid(a, p)
-                ax.plot(aa[over], pp[over], "x", ms=3.5, color=PALETTE[1], mew=0.9)
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        color=PALETTE[1],
-                        marker="x",
-                        ls="",
-                        label=r"$D_N > c_2 S_N+C_{\rm bias}$",
-                    )
-                )
-        if self.kind == "horizon":
-            aa = np.linspace(max(a[0], 0.5 / p[-1]), a[-1], 200)
-            ax.plot(aa, 0.5 / aa, ":", color="k", lw=1.0)
-            handles.append(Line2D([], [], color="k", ls=":", label=r"memory $1/(2\alpha)$"))
-        if self.kind == "floor":
-            ax.set_yscale("log")
-        ax.set_xlabel(r"fresh-data fraction $\alpha$")
-        ax.set_ylabel(_AXIS_LABEL[self.kind], fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.set_title(_title(self.kind, self.meta), fontsize=8)
-        fig.legend(
-            handles=handles, loc="outside lower center", ncols=2, fontsize=6.5, frameon=False
-        )
-        return fig
+        return draw(self, figsize)
 
 
 def _plain(x: Any) -> Any:
@@ -363,29 +257,6 @@ def _csv_cell(x: Any) -> str:
     return repr(x) if isinstance(x, float) else str(x)
 
 
-def _decades(values: np.ndarray) -> np.ndarray:
-    """Decade levels over the finite positive values: at most the top 8 decades and none below
-    1e-10 (the oracle's closed-form ``D`` carries absolute round-off near 1e-15)."""
-    v = values[np.isfinite(values) & (values > 0)]
-    if v.size == 0:
-        return np.zeros(0)
-    hi = math.ceil(math.log10(v.max()))
-    lo = max(math.floor(math.log10(v.min())), hi - 7, -10)
-    return 10.0 ** np.arange(lo, hi + 1, dtype=float)
-
-
-def _log10(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """log10 of a field for contouring: zeros below the lowest level, inf above the highest."""
-    lo, hi = math.log10(levels[0]) - 1.0, math.log10(levels[-1]) + 1.0
-    with np.errstate(divide="ignore"):
-        out = np.log10(np.where(np.isnan(values), np.nan, values))
-    return np.clip(out, lo, hi)
-
-
-def _decade_label(x: float) -> str:
-    return f"$10^{{{round(x)}}}$"
-
-
 def _schedule_text(schedule: Schedule) -> str:
     if isinstance(schedule, ConstantSchedule):
         return f"$\\varepsilon_i^2$ = {schedule.value:g}"
@@ -394,14 +265,6 @@ def _schedule_text(schedule: Schedule) -> str:
     if isinstance(schedule, PowerLawSchedule):
         return f"$\\varepsilon_i^2$ = {schedule.c:g} $(i+1)^{{-{schedule.p:g}}}$"
     return "$\\varepsilon_i^2$ given"
-
-
-def _title(kind: str, meta: dict[str, Any]) -> str:
-    what = meta["schedule"] if kind == "horizon" else f"N = {meta['horizon']}"
-    first = (
-        f", $\\varepsilon_0^2$ = {meta['eps0_2']:g}" if kind in ("geometric", "power-law") else ""
-    )
-    return f"{kind}: {what}{first}, $c_2$ = {meta['c2']:g}, $C_{{\\rm bias}}$ = {meta['C_bias']:g}"
 
 
 def _schedule_at(kind: str, value: float, eps0_2: float, schedule: Schedule) -> Schedule:

@@ -62,3 +62,20 @@ def test_lower_recursion_with_wrong_constant_is_rejected(monkeypatch):
     assert "fails" not in _statuses("lower-recursion", REC)
     monkeypatch.setattr(B, "next_lower", lambda d, i, a: 8.0 * real(d, i, a))
     assert _statuses("lower-recursion", REC) == ["fails"]
+
+
+def test_phase_diagram_flags_a_discounted_sum_too_small(monkeypatch):
+    """The phase diagram computes S_N through ``bounds.discounted_sum``; an S_N eight times too
+    small is flagged: with alternating shifts the real bound is never exceeded, the mutant is
+    exceeded at alpha = 1 (where D_N = e^{mu^2} - 1 ~ eps^2 > 4 eps^2 / 8). Honest limit: a
+    discount exponent off by one changes S_N by less than the slack of c2 = 4 on these runs
+    (D_N / (c2 S_N) <= 0.26), so it is not detectable here."""
+    import verification._phase as phase
+
+    kwargs = {"alphas": [0.25, 0.5, 1.0], "values": [0.5, 0.9], "horizon": 10}
+    real = phase.phase_diagram("geometric", bias="alternating", **kwargs).summary()
+    assert real["claimed"] == 6 and real["exceeded"] == 0
+    wrong = phase.discounted_sum
+    monkeypatch.setattr(phase, "discounted_sum", lambda e, a: np.asarray(wrong(e, a)) / 8.0)
+    mutant = phase.phase_diagram("geometric", bias="alternating", **kwargs).summary()
+    assert mutant["exceeded"] >= 2
