@@ -437,6 +437,8 @@ def phase_diagram(
         "horizon": (1.0, float(horizon)),
     }[kind]
     p = _check_grid("values", default if values is None else values, *limits)
+    if kind == "floor" and np.any(p <= 0.0):
+        raise ValueError("values of the floor diagram must be > 0 (eps^2 is on a log axis)")
     if kind == "horizon" and np.any(p != np.round(p)):
         raise ValueError("values of the horizon diagram must be whole generations")
 

@@ -186,6 +186,7 @@ def test_every_kind_runs_on_a_tiny_grid():
         ({"alphas": [0.5]}, "alphas must be a vector of at least 2"),
         ({"kind": "geometric", "values": [0.5, 1.2]}, "values must lie in [0, 1]"),
         ({"kind": "horizon", "values": [1.0, 2.5], "horizon": 3}, "whole generations"),
+        ({"kind": "floor", "values": [0.0, 0.1]}, "must be > 0 (eps^2 is on a log axis)"),
         ({"kind": "floor", "schedule": ConstantSchedule(0.1)}, "kind='horizon' only"),
         ({"horizon": 0}, "horizon=0 must be an integer >= 1"),
         ({"points": 1}, "points=1 must be at least 2"),
