@@ -199,6 +199,9 @@ class Trajectory:
         try:
             with os.fdopen(fd, "wb") as handle:
                 np.savez(handle, **arrays)
+            mask = os.umask(0)  # mkstemp makes the file private: give it open()'s permissions
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

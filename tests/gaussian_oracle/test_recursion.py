@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -258,6 +260,9 @@ def test_save_and_load_round_trip(tmp_path):
     assert all(x == y for x, y in zip(back.laws, traj.laws, strict=True))
     assert back.D == traj.D and back.I == traj.I and back.refreshed == traj.refreshed
     assert not list(tmp_path.glob("*.part"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # as open() would, not owner-only
 
 
 def test_bad_input(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import mpmath
 import numpy as np
@@ -152,6 +153,10 @@ def test_csv_round_trip_and_figure(tmp_path):
         else:  # repr() of floats round-trips exactly
             np.testing.assert_array_equal(back.data[key], col)
     assert not any(p.name.endswith(".part") for p in tmp_path.iterdir())
+    mask = os.umask(0)
+    os.umask(mask)
+    for p in paths:  # readable as a plain open() would leave them, not private to the owner
+        assert p.stat().st_mode & 0o777 == 0o666 & ~mask
     fig = back.figure
     ax = fig.axes[0]
     assert ax.get_yscale() == "log" and "alpha" in ax.get_xlabel()
