@@ -57,6 +57,9 @@ __all__ = ["KINDS", "PhaseDiagram", "phase_diagram"]
 #: the diagrams :func:`phase_diagram` draws
 KINDS = ("floor", "geometric", "power-law", "horizon")
 
+#: figure formats :meth:`PhaseDiagram.save` writes
+FORMATS = ("png", "svg", "pdf")
+
 #: name of the second axis per kind (the column of the tidy data)
 _PARAM = {"floor": "eps2", "geometric": "r", "power-law": "p", "horizon": "N"}
 
@@ -91,11 +94,13 @@ def _check_grid(name: str, values: Any, low: float, high: float) -> np.ndarray:
     return arr
 
 
-def _positive(name: str, value: Any, *, integer: bool = False) -> Any:
-    if integer:
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name}={value!r} must be an integer >= 1")
-        return int(value)
+def _integer(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
+    return int(value)
+
+
+def _positive(name: str, value: Any) -> float:
     x = float(value)
     if not math.isfinite(x) or x <= 0.0:
         raise ValueError(f"{name}={value!r} must be a finite number > 0")
@@ -219,8 +224,8 @@ class PhaseDiagram:
         self, out_dir: str | os.PathLike[str], *, format: str = "png", dpi: int = 200
     ) -> list[Path]:
         """Write ``phase-<kind>.<format>`` and ``phase-<kind>.csv`` into ``out_dir``."""
-        if format not in ("png", "svg", "pdf"):
-            raise ValueError(f"format={format!r} must be one of png, svg, pdf")
+        if format not in FORMATS:
+            raise ValueError(f"format={format!r} must be one of {', '.join(FORMATS)}")
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         fig = self.figure
@@ -407,10 +412,8 @@ def phase_diagram(
         raise ValueError(f"kind={kind!r} must be one of {', '.join(KINDS)}")
     if bias not in ("aligned", "alternating"):
         raise ValueError(f"bias={bias!r} must be 'aligned' or 'alternating'")
-    horizon = _positive("horizon", horizon, integer=True)
-    points = _positive("points", points, integer=True)
-    if points < 2:
-        raise ValueError(f"points={points} must be at least 2")
+    horizon = _integer("horizon", horizon, 1)
+    points = _integer("points", points, 2)
     eps0_2 = _positive("eps0_2", eps0_2)
     for name, x in (("c2", c2), ("C_bias", C_bias)):
         if not math.isfinite(float(x)) or float(x) < 0.0:

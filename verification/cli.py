@@ -602,6 +602,8 @@ def _cmd_oracle(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
+    from ._phase import FORMATS, KINDS
+
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=(
@@ -652,12 +654,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pha.add_argument(
         "--kind",
-        choices=("floor", "geometric", "power-law", "horizon"),
+        choices=KINDS,
         default="geometric",
         help="second axis: error floor eps^2, decay rate r, exponent p, or generation N",
     )
     pha.add_argument("--out", default="phase-diagrams", help="output folder")
-    pha.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
+    pha.add_argument("--format", choices=FORMATS, default="png")
     pha.add_argument(
         "--points",
         type=_int_at_least(2),

@@ -194,7 +194,7 @@ def test_every_kind_runs_on_a_tiny_grid():
         ({"kind": "floor", "values": [0.0, 0.1]}, "must be > 0 (eps^2 is on a log axis)"),
         ({"kind": "floor", "schedule": ConstantSchedule(0.1)}, "kind='horizon' only"),
         ({"horizon": 0}, "horizon=0 must be an integer >= 1"),
-        ({"points": 1}, "points=1 must be at least 2"),
+        ({"points": 1}, "points=1 must be an integer >= 2"),
         ({"eps0_2": -1.0}, "eps0_2=-1.0 must be a finite number > 0"),
         ({"c2": float("nan")}, "c2=nan must be a finite number >= 0"),
         ({"eta_min": 2.0}, "eta_min=2.0 must lie in [0, 1]"),
