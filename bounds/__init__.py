@@ -13,8 +13,8 @@ chi2_lower          -- Prop. 3.3: chi2 >= eta eps^2 / 4 - C eps^4.
 chi2_lower_clean    -- Prop. 3.3, clean form: chi2 >= eta eps^2 / 8 in its regime.
 clean_regime        -- whether eps^2 <= min(1, eta / (8 C)).
 chi2_upper          -- Thm. 3.4: chi2 <= 4 eps^2 + c eps^4.
-chi2_asymptotic     -- ours (THEORY.md §7): chi2 = eta eps^2 (1 + O(eps^2)).
-kl_asymptotic       -- ours (THEORY.md §7): KL = eta eps^2 / 2 (1 + O(eps^2)).
+chi2_asymptotic     -- ours (THEORY.md §7): chi2 = eta eps^2 (1 + O(eps)).
+kl_asymptotic       -- ours (THEORY.md §7): KL = eta eps^2 / 2 (1 + O(eps)).
 
 Across generations
 ------------------

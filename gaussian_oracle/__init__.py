@@ -22,12 +22,14 @@ One generation, exactly (Gaussian data, affine error)
 Diffusion           -- horizon T, early stopping t0, init "standard" | "exact".
 AffineError         -- score error e(y, s) = W(s) y + xi(s).
 LinearGaussianOracle, LinearSolution -- moments, energies, eta, chi2 / KL, all exact.
-simulate_reverse, MonteCarloResult, McEstimate -- Monte Carlo SDE engine with standard errors.
+simulate_reverse, MonteCarloResult, McEstimate -- Monte Carlo SDE engine with standard errors,
+                       Richardson bias estimates and eta labelled estimate / lower bound.
 
-Many generations (exact init)
------------------------------
+Many generations
+----------------
 ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit, FiniteSampleKDE -- learners.
-run_recursion, Trajectory -- the fresh-data recursion: laws, D_i, I_i, Lemma F.1; save / load.
+run_recursion, Trajectory -- the fresh-data recursion: laws, D_i, I_i against the training law
+                       and the ideal endpoint, J_i, Lemma F.1, labelled eta_i; save / load.
 standard_init_endpoint -- closed-form endpoint of the exact-score reverse SDE from N(0, I).
 
 Divergences
@@ -63,9 +65,10 @@ from ._learners import (
 from ._linear import LinearGaussianOracle, LinearSolution
 from ._montecarlo import McEstimate, MonteCarloResult, simulate_reverse
 from ._operations import convolve, mix, ou_transition, push_forward
-from ._recursion import Trajectory, run_recursion, standard_init_endpoint
+from ._recursion import run_recursion, standard_init_endpoint
 from ._score import score
 from ._tails import TAIL_RTOL, TailCheck, chi2_tail_check
+from ._trajectory import Trajectory
 from ._validation import PD_RTOL, SYMMETRY_RTOL, WEIGHT_SUM_ATOL
 
 __all__ = [

@@ -38,30 +38,44 @@ _DEFAULT_SEED = 0
 _LOG_FLOAT_MAX = float(np.log(np.finfo(float).max))
 
 
+#: methods whose values carry no estimation error
+EXACT_METHODS = ("closed-form", "tail-rule", "overflow")
+#: what a value is: exact, a consistent estimate (``abs_error``, ``bias``), or a bound on the
+#: quantity it names
+KINDS = ("exact", "estimate", "lower-bound")
+
+
 @dataclass(frozen=True, slots=True)
 class Divergence:
-    """A divergence value and how much to trust it.
+    """A divergence (or another oracle quantity) and how much to trust it.
 
     Attributes
     ----------
     value : float
-        The divergence; ``inf`` when infinite (never NaN).
+        The divergence; ``inf`` when infinite or beyond the float64 range (never NaN).
     abs_error : float
         0 for exact values; the cubature error estimate for ``"quadrature"``; one standard error
-        for ``"importance-sampling"`` and ``"monte-carlo"``.
+        for ``"importance-sampling"``, ``"monte-carlo"`` and ``"regression"``.
     method : str
-        ``"closed-form"``, ``"tail-rule"``, ``"quadrature"``, ``"importance-sampling"`` or
-        ``"monte-carlo"``.
+        ``"closed-form"``, ``"tail-rule"`` (proven infinite), ``"overflow"`` (finite but beyond
+        the float64 range: ``inf``, with ``log(1 + value)`` in ``reason``), ``"quadrature"``,
+        ``"importance-sampling"``, ``"monte-carlo"`` or ``"regression"`` (eta by regression).
     reason : str
-        Why the value is infinite (empty otherwise), or a caveat on an estimate.
+        Why the value is infinite (empty otherwise), or how an estimate was made.
     n_samples : int
-        Number of Monte Carlo samples (0 for deterministic methods).
+        Number of Monte Carlo samples or paths (0 for deterministic methods).
+    bias : float
+        Estimated systematic error (time discretisation: value minus its limit), 0 if none.
+    kind : {"exact", "estimate", "lower-bound"}
+        Derived from ``method`` when not given: "exact" for the methods in
+        :data:`EXACT_METHODS`, "estimate" otherwise. "lower-bound": ``value`` (up to its
+        errors) is at most the quantity it names.
 
     Examples
     --------
     >>> d = chi2(Gaussian(1.0, 1.0), Gaussian(0.0, 1.0))
-    >>> d.exact, round(d.value, 12)
-    (True, 1.718281828459)
+    >>> d.exact, d.kind, round(d.value, 12)
+    (True, 'exact', 1.718281828459)
     """
 
     value: float
@@ -69,16 +83,34 @@ class Divergence:
     method: str = "closed-form"
     reason: str = ""
     n_samples: int = 0
+    bias: float = 0.0
+    kind: str = ""
+
+    def __post_init__(self) -> None:
+        kind = self.kind or ("exact" if self.method in EXACT_METHODS else "estimate")
+        if kind not in KINDS:
+            raise DomainError(f"kind={self.kind!r} must be one of {', '.join(KINDS)}")
+        object.__setattr__(self, "kind", kind)
 
     @property
     def exact(self) -> bool:
-        """True for closed forms and tail-rule infinities (no estimation error)."""
-        return self.method in ("closed-form", "tail-rule")
+        """True for closed forms, tail-rule infinities and overflows (no estimation error)."""
+        return self.kind == "exact"
 
     @property
     def finite(self) -> bool:
-        """True when the divergence is finite."""
+        """True when the divergence is finite and within the float64 range."""
         return bool(np.isfinite(self.value))
+
+    @property
+    def overflow(self) -> bool:
+        """True when the value is finite but beyond the float64 range (stored as ``inf``)."""
+        return self.method == "overflow"
+
+    @property
+    def error(self) -> float:
+        """``abs_error + |bias|``: what a decision (a hypothesis, a comparison) should allow."""
+        return float(self.abs_error + abs(self.bias))
 
     def __float__(self) -> float:
         return float(self.value)
@@ -204,13 +236,13 @@ def chi2(
 
 
 def closed_form_chi2(log1: float) -> Divergence:
-    """The closed-form ``chi2`` from ``log(1 + chi2)``: ``inf`` (with the log in ``reason``)
-    when finite but beyond the float64 range."""
+    """The closed-form ``chi2`` from ``log(1 + chi2)``: ``inf`` with method ``"overflow"`` (and
+    the log in ``reason``) when finite but beyond the float64 range."""
     if log1 > _LOG_FLOAT_MAX:
         return Divergence(
             float("inf"),
             0.0,
-            "closed-form",
+            "overflow",
             f"finite but beyond the float64 range: log(1 + chi2) = {log1:.12g}",
         )
     return Divergence(max(float(np.expm1(log1)), 0.0), 0.0, "closed-form")

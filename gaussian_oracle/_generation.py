@@ -11,14 +11,19 @@ Routes, most exact first:
 * ``q~ = q``: zero error, ``eps_star2 = 0`` and ``eta = 0`` by definition;
 * ``q`` and ``q~`` both Gaussian: ``e`` is affine in ``x`` (difference of two linear scores), so
   the exact linear engine (:class:`LinearGaussianOracle`) gives ``eps_star2`` and ``eta``;
-* dimension 1–2: adaptive cubature over ``(s, x)`` for ``eps_star2`` (error estimate), and
-  ``eta`` by the Monte Carlo regression of :func:`simulate_reverse`;
-* otherwise Monte Carlo for both: ``s`` uniform on ``[t0, T]``, ``x ~ q_s``, one standard error.
+* dimension 1–2: adaptive cubature over ``(s, x)`` for ``eps_star2`` (error estimate);
+* otherwise Monte Carlo: ``s`` uniform on ``[t0, T]``, ``x ~ q_s``, one standard error.
+
+``eta`` outside the exact route comes from the Monte Carlo regression of
+:func:`simulate_reverse`, labelled by what it is (``kind``): a consistent "estimate" in
+dimension 1 (growing spline basis, when it has settled), a "lower-bound" otherwise
+(quadratic features cannot represent ``E[M | Y_end]`` for mixtures); its ``bias`` is the
+Richardson estimate of the Euler–Maruyama bias.
 
 Under the standard init the ideal process starts at ``N(0, I)`` and its marginals are no longer
 ``q_s``: the exact linear engine still applies to two Gaussians (it solves the moments from the
 chosen start); otherwise both quantities come from :func:`simulate_reverse` started at
-``N(0, I)`` (Euler–Maruyama; the standard error does not include the discretisation bias).
+``N(0, I)`` (Euler–Maruyama, with the Richardson estimate of the discretisation bias).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from ._diffusion import AffineError, Diffusion
 from ._divergence import Divergence
 from ._laws import Gaussian, GaussianMixture, components, single_gaussian
 from ._linear import LinearGaussianOracle
-from ._montecarlo import simulate_reverse
+from ._montecarlo import MonteCarloResult, simulate_reverse
 from ._operations import ou_transition
 from ._score import score
 from ._validation import FloatArray
@@ -88,13 +93,18 @@ def generation_energy_and_eta(
     q: GaussianMixture,
     q_tilde: GaussianMixture,
     diffusion: Diffusion,
-    rng: np.random.Generator,
     *,
+    energy_rng: np.random.Generator,
+    eta_rng: np.random.Generator,
     n_samples: int,
     eta_paths: int,
     eta_steps: int,
 ) -> tuple[Divergence, Divergence]:
-    """``(eps_star2, eta)`` of one generation, each with its method and error."""
+    """``(eps_star2, eta)`` of one generation, each with its method, error and kind.
+
+    Each estimate draws from its own generator, so the settings of one never change the other.
+    Under the standard init both come from one Monte Carlo run (``eta_rng``).
+    """
     if q_tilde == q:
         zero = Divergence(0.0, 0.0, "closed-form", "no score error")
         return zero, zero
@@ -111,23 +121,22 @@ def generation_energy_and_eta(
         return score(q_tilde, y, s) - score(q, y, s)
 
     if diffusion.init == "standard":
-        mc = simulate_reverse(q, diffusion, field, n_paths=eta_paths, n_steps=eta_steps, rng=rng)
+        mc = simulate_reverse(
+            q, diffusion, field, n_paths=eta_paths, n_steps=eta_steps, rng=eta_rng
+        )
         why = (
-            f"Euler-Maruyama from N(0, I), {eta_paths} paths x {eta_steps} steps (the standard "
-            "error excludes the discretisation bias)"
+            f"Euler-Maruyama from N(0, I), {eta_paths} paths x {eta_steps} steps; bias is the "
+            "Richardson estimate of the discretisation bias"
         )
-        return (
-            Divergence(
-                float(mc.eps_star2.value), float(mc.eps_star2.se), "monte-carlo", why, eta_paths
-            ),
-            Divergence(
-                float(mc.eta.value),
-                float(mc.eta.se),
-                "monte-carlo",
-                why + "; eta is the best quadratic approximation of E[M | Y_end]",
-                eta_paths,
-            ),
+        energy = Divergence(
+            float(mc.eps_star2.value),
+            float(mc.eps_star2.se),
+            "monte-carlo",
+            why,
+            eta_paths,
+            bias=float(mc.eps_star2.bias),
         )
+        return energy, eta_of(mc, why)
     d = q.dim
     lo_t, hi_t = diffusion.t0, diffusion.T
     if d <= 2:
@@ -167,8 +176,8 @@ def generation_energy_and_eta(
         n_groups = _MC_GROUPS
         per = max(2, n_samples // n_groups)
         means = np.empty(n_groups)
-        for j, s in enumerate(rng.uniform(lo_t, hi_t, n_groups)):
-            x = ou_transition(q, float(s)).sample(per, rng)
+        for j, s in enumerate(energy_rng.uniform(lo_t, hi_t, n_groups)):
+            x = ou_transition(q, float(s)).sample(per, energy_rng)
             means[j] = float(np.mean(_sq_error(q, q_tilde, x, float(s))))
         width = hi_t - lo_t
         energy = Divergence(
@@ -179,13 +188,20 @@ def generation_energy_and_eta(
             n_groups * per,
         )
 
-    mc = simulate_reverse(q, diffusion, field, n_paths=eta_paths, n_steps=eta_steps, rng=rng)
-    eta = Divergence(
+    mc = simulate_reverse(q, diffusion, field, n_paths=eta_paths, n_steps=eta_steps, rng=eta_rng)
+    return energy, eta_of(mc, f"Euler-Maruyama, {eta_paths} paths x {eta_steps} steps")
+
+
+def eta_of(mc: MonteCarloResult, how: str) -> Divergence:
+    """The regression eta of a Monte Carlo run as a labelled value: ``kind`` is "estimate" or
+    "lower-bound" (module :mod:`gaussian_oracle._regression`), ``bias`` the Richardson
+    estimate of its discretisation bias."""
+    return Divergence(
         float(mc.eta.value),
         float(mc.eta.se),
-        "monte-carlo",
-        "regression of M on quadratic features of the endpoint: the best quadratic "
-        "approximation of E[M | Y_end] for mixture laws",
-        eta_paths,
+        "regression",
+        f"{how}; {mc.eta.note}",
+        mc.n_paths,
+        bias=float(mc.eta.bias),
+        kind=mc.eta.kind,
     )
-    return energy, eta

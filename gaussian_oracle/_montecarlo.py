@@ -1,28 +1,35 @@
 """Monte Carlo engine: the ideal and learned reverse SDEs simulated side by side (THEORY.md §1, §3).
 
 Both processes are driven by the same Brownian increments from the same initial draws, with
-the Euler–Maruyama scheme in reverse time (weak order 1; tests fit the observed order). Along
-the ideal paths it accumulates the Girsanov martingale ``M = int e . dB`` and its quadratic
-variation ``<M> = int |e|^2 dtau``; along the learned paths the learned-path energy.
+the Euler–Maruyama scheme in reverse time (weak order 1). Along the ideal paths it accumulates
+the Girsanov martingale ``M = int e . dB`` and its quadratic variation ``<M> = int |e|^2 dtau``;
+along the learned paths the learned-path energy.
 
-Observability by regression. ``eta = Var(E[M | Y_end]) / eps_star2``. For Gaussian data and an
-affine error, ``E[M | Y_end = y] = d/deps log p_hat_eps(y)`` at ``eps = 0`` (THEORY.md §6), the
-score of a Gaussian family in its parameter: a quadratic polynomial in ``y``. Regressing ``M``
-on the features ``1, y_i, y_i y_j (i <= j)`` is therefore well specified, and least squares
-is consistent; the adjusted coefficient of determination removes the ``O(p / n)`` in-sample
-optimism. For mixture data or non-affine errors the conditional expectation is no longer
-quadratic, and the estimate is the best quadratic approximation (a lower bound on eta in the
-limit): the result says so. The standard error comes from 20 batch means.
+Discretisation bias (Richardson). The standard errors measure only the sampling noise; the
+scheme's bias is of order ``h``. With ``richardson=True`` the same Brownian paths also drive two
+coarser discretisations (steps ``2h`` and ``4h``, each made by merging consecutive fine steps
+and summing their increments), at 1.75x the cost. For every estimate ``Q_h``, ``Q_h - Q_{2h}``
+is the first-order Richardson estimate of its bias up to sign (reported as ``bias = Q_{2h} -
+Q_h``, an estimate of the value minus its ``h -> 0`` limit, so ``value - bias`` is the
+extrapolated value) and ``log2 |Q_{4h} - Q_{2h}| / |Q_{2h} - Q_h|`` the observed weak order
+(``weak_order``, reported where the differences stand out of the noise). Quantities that need a
+decision (the verifier's hypotheses) should use ``se`` and ``|bias|`` together.
+
+Observability by regression: see :mod:`gaussian_oracle._regression`. ``eta.kind`` says what the
+number is: ``"estimate"`` (consistent: quadratic features for Gaussian data with an affine
+error; a settled growing spline basis in dimension 1) or ``"lower-bound"`` (a fixed family that
+cannot represent ``E[M | Y_end]``, or a spline sequence that has not settled).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from . import _regression as R
 from ._diffusion import AffineError, Diffusion
 from ._errors import DomainError, ShapeError
 from ._laws import Gaussian, GaussianMixture, Law, check_law
@@ -32,20 +39,40 @@ from ._validation import FloatArray, check_positive_int, check_rng, check_scalar
 
 __all__ = ["McEstimate", "MonteCarloResult", "simulate_reverse"]
 
-_BATCHES = 20
+#: merge factors of the coupled discretisations (fine, 2h, 4h)
+_LEVELS = (1, 2, 4)
+ETA_FEATURES = ("auto", "quadratic", "spline")
+KINDS = ("estimate", "lower-bound")
 
 
 @dataclass(frozen=True, slots=True)
 class McEstimate:
-    """A Monte Carlo estimate and its standard error (same shape)."""
+    """A Monte Carlo estimate: value, standard error, discretisation bias (same shapes).
+
+    Attributes
+    ----------
+    value, se : float or ndarray
+        The estimate at the finest step and one standard error (sampling noise only).
+    bias : float or ndarray
+        Richardson estimate of the discretisation bias of ``value`` (value minus its
+        ``h -> 0`` limit); 0 when not estimated.
+    kind : {"estimate", "lower-bound"}
+        ``"lower-bound"``: the quantity estimated is at most the one named (eta by regression
+        on a family that cannot represent ``E[M | Y_end]``).
+    note : str
+        How the number was obtained (feature family, convergence of the basis).
+    """
 
     value: Any
     se: Any
+    bias: Any = 0.0
+    kind: str = "estimate"
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class MonteCarloResult:
-    """Estimates from :func:`simulate_reverse`, each with its standard error.
+    """Estimates from :func:`simulate_reverse`, each with its standard error and bias.
 
     Attributes
     ----------
@@ -54,10 +81,15 @@ class MonteCarloResult:
     learned_mean, learned_cov, ideal_mean, ideal_cov : McEstimate
         Endpoint moments (forward time ``t0``).
     eta : McEstimate
-        Observability by regression of ``M`` on quadratic features of the ideal endpoint
-        (exact in the limit for Gaussian data with affine errors; see ``eta_exact_in_limit``).
+        Observability by regression of ``M`` on features of the ideal endpoint; ``eta.kind``
+        says whether it is a consistent estimate or a lower bound, ``eta.note`` how it was made.
     eta_exact_in_limit : bool
-        True when the regression is well specified (Gaussian data, affine error).
+        True when quadratic features are well specified (Gaussian data, affine error).
+    eta_sequence : tuple of (int, float, float)
+        ``(features, value, se)`` of every fit of the growing spline basis (empty otherwise).
+    weak_order : dict of str to float
+        Observed weak order of ``eps_star2``, ``eps_hat2`` and ``eta`` where the coupled
+        differences are resolved above the noise (empty without ``richardson``).
     n_paths, n_steps : int
     """
 
@@ -71,37 +103,34 @@ class MonteCarloResult:
     eta_exact_in_limit: bool
     n_paths: int
     n_steps: int
+    eta_sequence: tuple[tuple[int, float, float], ...] = ()
+    weak_order: dict[str, float] = field(default_factory=dict)
 
 
-def _mean_se(x: FloatArray) -> McEstimate:
-    n = x.shape[0]
-    return McEstimate(np.mean(x, axis=0), np.std(x, axis=0, ddof=1) / np.sqrt(n))
+@dataclass
+class _Level:
+    """State of one coupled discretisation (merge factor ``f`` of the fine steps)."""
+
+    f: int
+    y_star: FloatArray
+    y_hat: FloatArray
+    m: FloatArray
+    qv_star: FloatArray
+    qv_hat: FloatArray
+    pending: tuple[FloatArray, ...] = ()
+    db: FloatArray = field(default_factory=lambda: np.zeros(0))
+    steps: int = 0
 
 
-def _cov_se(x: FloatArray) -> McEstimate:
-    n = x.shape[0]
+def _mean_se(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+    return np.mean(x, axis=0), np.std(x, axis=0, ddof=1) / np.sqrt(x.shape[0])
+
+
+def _cov_se(x: FloatArray) -> tuple[FloatArray, FloatArray]:
     c = x - x.mean(axis=0)
     prods = c[:, :, None] * c[:, None, :]
-    return McEstimate(
-        np.cov(x.T, ddof=1).reshape(x.shape[1], x.shape[1]),
-        np.std(prods, axis=0, ddof=1) / np.sqrt(n),
-    )
-
-
-def _features(y: FloatArray) -> FloatArray:
-    n, d = y.shape
-    i, j = np.triu_indices(d)
-    return np.hstack([np.ones((n, 1)), y, y[:, i] * y[:, j]])
-
-
-def _adjusted_r2(m: FloatArray, phi: FloatArray) -> float:
-    n, p = phi.shape
-    beta, *_ = np.linalg.lstsq(phi, m, rcond=None)
-    resid = m - phi @ beta
-    sst = float(np.sum((m - m.mean()) ** 2))
-    if sst == 0.0:
-        return 0.0
-    return 1.0 - (float(resid @ resid) / (n - p)) / (sst / (n - 1))
+    cov = np.cov(x.T, ddof=1).reshape(x.shape[1], x.shape[1])
+    return cov, np.std(prods, axis=0, ddof=1) / np.sqrt(x.shape[0])
 
 
 def _check_error_output(out: Any, n: int, d: int, s: float) -> FloatArray:
@@ -115,6 +144,69 @@ def _check_error_output(out: Any, n: int, d: int, s: float) -> FloatArray:
     return arr
 
 
+def _family(choice: str, d: int, exact_limit: bool) -> str:
+    if choice not in ETA_FEATURES:
+        raise DomainError(f"eta_features={choice!r} must be one of {', '.join(ETA_FEATURES)}")
+    if choice == "spline" and d != 1:
+        raise DomainError(f"eta_features='spline' needs dimension 1 (data has dimension {d})")
+    if choice == "auto":
+        return "quadratic" if exact_limit or d > 1 else "spline"
+    return choice
+
+
+def _eta(
+    family: str, exact_limit: bool, levels: list[_Level]
+) -> tuple[McEstimate, tuple[tuple[int, float, float], ...], list[float]]:
+    """eta on the fine level and, with the same features, on the coarse ones."""
+    fine = levels[0]
+    seq: tuple[tuple[int, float, float], ...] = ()
+    if family == "quadratic":
+        feats = R.quadratic_features
+        fit = R.explained(fine.m, feats(fine.y_star))
+        kind = "estimate" if exact_limit else "lower-bound"
+        note = f"regression on {fit.n_features} quadratic features of the ideal endpoint" + (
+            " (well specified: Gaussian data, affine error)"
+            if exact_limit
+            else ": they cannot represent E[M | Y_end] for mixture data or non-affine errors, "
+            "so this is a lower bound on eta"
+        )
+    else:
+        x = fine.y_star[:, 0]
+        sizes, fits = R.spline_sequence(fine.m, x)
+        seq = tuple((k + 4, f.value, f.se) for k, f in zip(sizes, fits, strict=True))
+        knots = R.spline_knots(x, sizes[-1])
+
+        def feats(y: FloatArray) -> FloatArray:
+            return R.spline_features(y[:, 0], knots)
+
+        fit = fits[-1]
+        ok = R.settled(fits)
+        kind = "estimate" if ok else "lower-bound"
+        trail = ", ".join(f"{v:.4f}" for _, v, _ in seq)
+        note = (
+            f"regression on cubic B-splines of the ideal endpoint, {len(seq)} basis sizes up to "
+            f"{fit.n_features} features: {trail}; "
+            + (
+                "the last two agree within their standard errors (settled: consistent estimate)"
+                if ok
+                else "not settled, so the last value is a lower bound on eta"
+            )
+        )
+    values = [fit.value] + [R.explained(lv.m, feats(lv.y_star)).value for lv in levels[1:]]
+    bias = values[1] - values[0] if len(values) > 1 else 0.0  # Q_2h - Q_h = c h to first order
+    return McEstimate(fit.value, fit.se, bias, kind, note), seq, values
+
+
+def _order(values: list[float], resolved: bool) -> float | None:
+    """Observed weak order from three coupled levels, when the differences are resolved."""
+    if len(values) < 3 or not resolved:
+        return None
+    d1, d2 = values[0] - values[1], values[1] - values[2]
+    if d1 == 0.0 or d2 == 0.0:
+        return None
+    return float(np.log2(abs(d2) / abs(d1)))
+
+
 def simulate_reverse(
     data: Law,
     diffusion: Diffusion,
@@ -124,6 +216,8 @@ def simulate_reverse(
     n_steps: int,
     rng: np.random.Generator,
     scale: float = 1.0,
+    richardson: bool = True,
+    eta_features: str = "auto",
 ) -> MonteCarloResult:
     r"""Simulate the ideal and learned reverse SDEs and estimate the theory's quantities.
 
@@ -143,11 +237,19 @@ def simulate_reverse(
     diffusion : Diffusion
     error : AffineError or callable ``(y (n, d), s) -> (n, d)``
         Score error (learned minus true score); multiplied by ``scale``.
-    n_paths : int, >= 2 (at least 2 per batch of the eta estimate: 40)
-    n_steps : int, >= 1
+    n_paths : int, >= 2
+        Paths; the eta regression needs 4 per feature (``4 (1 + d + d (d + 1) / 2)`` for the
+        quadratic family, 24 for the smallest spline basis) and refuses fewer.
+    n_steps : int, >= 1 (>= 4 with ``richardson``)
         Euler–Maruyama steps over ``[0, T - t0]``.
     rng : numpy.random.Generator
     scale : float, >= 0
+    richardson : bool
+        Also run the coupled ``2h`` and ``4h`` discretisations (1.75x the cost) for the bias
+        estimates and observed weak orders (module docstring). False: ``bias`` is 0.
+    eta_features : {"auto", "quadratic", "spline"}
+        Regression features for eta: "auto" takes quadratics for Gaussian data with an affine
+        error or in dimension >= 2, and the growing spline basis in dimension 1 otherwise.
 
     Returns
     -------
@@ -159,69 +261,118 @@ def simulate_reverse(
     ...                        n_paths=2000, n_steps=50, rng=np.random.default_rng(0))
     >>> bool(abs(res.eps_star2.value - 0.2**2 * 3.98) < 1e-12)   # constant xi: |xi|^2 (T - t0)
     True
+    >>> res.eta.kind, round(res.eps_star2.bias, 12)   # Gaussian data, affine error; constant
+    ('estimate', 0.0)
     """
     data = check_law("data", data)
     if not isinstance(diffusion, Diffusion):
         raise DomainError(f"diffusion={diffusion!r} must be a Diffusion")
-    n_paths = check_positive_int("n_paths", n_paths, minimum=2 * _BATCHES)
+    n_paths = check_positive_int("n_paths", n_paths, minimum=2)
     n_steps = check_positive_int("n_steps", n_steps)
     rng = check_rng("rng", rng)
     eps = check_scalar("scale", scale, low=0.0)
+    if not isinstance(richardson, bool):
+        raise DomainError(f"richardson={richardson!r} must be True or False")
+    if richardson and n_steps < 4:
+        raise DomainError(
+            f"n_steps={n_steps} is too few for the discretisation-bias estimate, which needs "
+            "the coupled 2h and 4h grids (n_steps >= 4); pass richardson=False"
+        )
     d = data.dim
     if isinstance(error, AffineError):
         if error.dim is not None and error.dim != d:
             raise ShapeError(f"error has dimension {error.dim} but data has dimension {d}")
-        field: Callable[[FloatArray, float], FloatArray] = error
+        field_fn: Callable[[FloatArray, float], FloatArray] = error
     elif callable(error):
-        field = error
+        field_fn = error
     else:
         raise DomainError(f"error={error!r} must be an AffineError or a callable e(y, s)")
+    gaussian = isinstance(data, Gaussian) or (
+        isinstance(data, GaussianMixture) and int(np.sum(data.weights > 0)) == 1
+    )
+    exact_limit = gaussian and isinstance(error, AffineError)
+    family = _family(eta_features, d, exact_limit)
+    if family == "quadratic":
+        R.check_paths(n_paths, R.n_quadratic(d), f"{R.n_quadratic(d)} quadratic features (d={d})")
+    else:
+        R.check_paths(n_paths, 6, "the smallest cubic spline basis (6 features)")
 
     if diffusion.init == "standard":
         y0 = rng.standard_normal((n_paths, d))
     else:
         y0 = ou_transition(data, diffusion.T).sample(n_paths, rng)
-    y_star, y_hat = y0.copy(), y0.copy()
+    factors = _LEVELS if richardson else (1,)
+    levels = [
+        _Level(f, y0.copy(), y0.copy(), np.zeros(n_paths), np.zeros(n_paths), np.zeros(n_paths))
+        for f in factors
+    ]
     h = diffusion.horizon / n_steps
     sqrt_h = np.sqrt(h)
-    m = np.zeros(n_paths)
-    qv_star = np.zeros(n_paths)
-    qv_hat = np.zeros(n_paths)
     for k in range(n_steps):
         s = diffusion.T - k * h
-        e_star = _check_error_output(field(y_star, s), n_paths, d, s)
-        e_hat = _check_error_output(field(y_hat, s), n_paths, d, s)
+        marginal = ou_transition(data, s)  # q_s, factorised once per step for every level
         db = sqrt_h * rng.standard_normal((n_paths, d))
-        m += np.einsum("ni,ni->n", e_star, db)
-        qv_star += h * np.einsum("ni,ni->n", e_star, e_star)
-        qv_hat += h * np.einsum("ni,ni->n", e_hat, e_hat)
-        marginal = ou_transition(data, s)  # q_s, factorised once per step for both processes
-        drift_star = 0.5 * y_star + score(marginal, y_star)
-        drift_hat = 0.5 * y_hat + score(marginal, y_hat) + eps * e_hat
-        y_star = y_star + h * drift_star + db
-        y_hat = y_hat + h * drift_hat + db
+        for lv in levels:
+            if k % lv.f == 0:  # a block of f fine steps starts: evaluate the drifts here
+                e_star = _check_error_output(field_fn(lv.y_star, s), n_paths, d, s)
+                e_hat = _check_error_output(field_fn(lv.y_hat, s), n_paths, d, s)
+                drift_star = 0.5 * lv.y_star + score(marginal, lv.y_star)
+                drift_hat = 0.5 * lv.y_hat + score(marginal, lv.y_hat) + eps * e_hat
+                lv.pending = (e_star, e_hat, drift_star, drift_hat)
+                lv.db, lv.steps = np.zeros((n_paths, d)), 0
+            lv.db += db
+            lv.steps += 1
+            if lv.steps == lv.f or k == n_steps - 1:  # the block ends: one Euler step
+                e_star, e_hat, drift_star, drift_hat = lv.pending
+                dt = lv.steps * h
+                lv.m += np.einsum("ni,ni->n", e_star, lv.db)
+                lv.qv_star += dt * np.einsum("ni,ni->n", e_star, e_star)
+                lv.qv_hat += dt * np.einsum("ni,ni->n", e_hat, e_hat)
+                lv.y_star = lv.y_star + dt * drift_star + lv.db
+                lv.y_hat = lv.y_hat + dt * drift_hat + lv.db
+    return _result(levels, family, exact_limit, eps, n_paths, n_steps)
 
-    phi = _features(y_star)
-    batches = np.array_split(np.arange(n_paths), _BATCHES)
-    etas = np.array([_adjusted_r2(m[b], phi[b]) for b in batches])
-    exact_limit = isinstance(data, Gaussian) or (
-        isinstance(data, GaussianMixture) and int(np.sum(data.weights > 0)) == 1
-    )
+
+def _result(
+    levels: list[_Level], family: str, exact_limit: bool, eps: float, n_paths: int, n_steps: int
+) -> MonteCarloResult:
+    fine = levels[0]
+    orders: dict[str, float] = {}
+
+    def energy(name: str, attr: str) -> McEstimate:
+        per_path = [eps * eps * getattr(lv, attr) for lv in levels]
+        value = float(np.mean(per_path[0]))
+        se = float(np.std(per_path[0], ddof=1) / np.sqrt(n_paths))
+        if len(levels) == 1:
+            return McEstimate(value, se)
+        diff = per_path[1] - per_path[0]  # coupled: the difference has its own small noise
+        resolved = abs(float(np.mean(diff))) > 3.0 * float(np.std(diff, ddof=1) / np.sqrt(n_paths))
+        order = _order([float(np.mean(x)) for x in per_path], resolved)
+        if order is not None:
+            orders[name] = order
+        return McEstimate(value, se, float(np.mean(diff)))  # bias = Q_2h - Q_h
+
+    def moments(which: str, cov: bool) -> McEstimate:
+        stat = _cov_se if cov else _mean_se
+        vals = [stat(getattr(lv, which))[0] for lv in levels]
+        value, se = stat(getattr(fine, which))
+        return McEstimate(value, se, vals[1] - vals[0] if len(vals) > 1 else np.zeros_like(value))
+
+    eta, seq, eta_levels = _eta(family, exact_limit, levels)
+    order = _order(eta_levels, abs(eta.bias) > 3.0 * eta.se)
+    if order is not None:
+        orders["eta"] = order
     return MonteCarloResult(
-        eps_star2=McEstimate(
-            eps * eps * float(np.mean(qv_star)),
-            eps * eps * float(np.std(qv_star, ddof=1) / np.sqrt(n_paths)),
-        ),
-        eps_hat2=McEstimate(
-            eps * eps * float(np.mean(qv_hat)),
-            eps * eps * float(np.std(qv_hat, ddof=1) / np.sqrt(n_paths)),
-        ),
-        learned_mean=_mean_se(y_hat),
-        learned_cov=_cov_se(y_hat),
-        ideal_mean=_mean_se(y_star),
-        ideal_cov=_cov_se(y_star),
-        eta=McEstimate(float(np.mean(etas)), float(np.std(etas, ddof=1) / np.sqrt(_BATCHES))),
-        eta_exact_in_limit=exact_limit and isinstance(error, AffineError),
+        eps_star2=energy("eps_star2", "qv_star"),
+        eps_hat2=energy("eps_hat2", "qv_hat"),
+        learned_mean=moments("y_hat", cov=False),
+        learned_cov=moments("y_hat", cov=True),
+        ideal_mean=moments("y_star", cov=False),
+        ideal_cov=moments("y_star", cov=True),
+        eta=eta,
+        eta_exact_in_limit=exact_limit,
         n_paths=n_paths,
         n_steps=n_steps,
+        eta_sequence=seq,
+        weak_order=orders,
     )

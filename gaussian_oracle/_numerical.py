@@ -23,6 +23,7 @@ without the ``- 1`` cancellation).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -57,6 +58,17 @@ def _log_chi2_integrand(lp: FloatArray, lq: FloatArray) -> FloatArray:
     out[near] = np.exp(lq[near]) * np.expm1(r[near]) ** 2
     far = ~near
     out[far] = np.exp(2.0 * lp[far] - lq[far]) - 2.0 * np.exp(lp[far]) + np.exp(lq[far])
+    return out
+
+
+def contrast_integrand(la: FloatArray, lb: FloatArray, lr: FloatArray) -> FloatArray:
+    """``(a - b)^2 / r`` from log-densities: ``exp(2 max(la, lb) - lr) expm1(-|la - lb|)^2``,
+    exact where ``a ~ b`` and free of overflow where one dominates (0 where both vanish)."""
+    top = np.maximum(la, lb)
+    out = np.zeros_like(top)
+    live = np.isfinite(top)
+    gap = -np.abs(la[live] - lb[live])
+    out[live] = np.exp(2.0 * top[live] - lr[live]) * np.expm1(gap) ** 2
     return out
 
 
@@ -134,8 +146,19 @@ def _breakpoints(
     return kept
 
 
-def quadrature(p: Law, q: Law, kind: str, tails: TailCheck | None) -> Estimate:
-    """Adaptive cubature (``scipy.integrate.cubature``, Gauss–Kronrod 21 product rule)."""
+def quadrature(
+    p: Law,
+    q: Law,
+    kind: str,
+    tails: TailCheck | None,
+    integrand: Callable[[FloatArray], FloatArray] | None = None,
+) -> Estimate:
+    """Adaptive cubature (``scipy.integrate.cubature``, Gauss–Kronrod 21 product rule).
+
+    ``integrand`` replaces the chi-square / KL integrand (the box and breakpoints stay those of
+    ``kind`` for ``p`` against ``q``): used for ``J = int (a - b)^2 / q`` with ``p`` the
+    law of ``|a - b|`` (:mod:`gaussian_oracle._contrast`).
+    """
     wp, mp, covp, _ = components(p)
     keep = wp > 0
     centres = mp[keep]
@@ -147,8 +170,10 @@ def quadrature(p: Law, q: Law, kind: str, tails: TailCheck | None) -> Estimate:
             centres = np.concatenate([centres, tm])
             sds = np.concatenate([sds, np.sqrt(np.diagonal(tc, axis1=1, axis2=2))])
 
-        def f(x: FloatArray) -> FloatArray:
+        def chi2_f(x: FloatArray) -> FloatArray:
             return _log_chi2_integrand(p.logpdf(x), q.logpdf(x))
+
+        f: Callable[[FloatArray], FloatArray] = chi2_f if integrand is None else integrand
     else:
         lo, hi = _box(centres, sds)
 
@@ -196,14 +221,25 @@ def _proposal(p: Law, q: Law, tails: TailCheck) -> GaussianMixture:
 
 
 def monte_carlo(
-    p: Law, q: Law, kind: str, tails: TailCheck | None, n_samples: int, rng: np.random.Generator
+    p: Law,
+    q: Law,
+    kind: str,
+    tails: TailCheck | None,
+    n_samples: int,
+    rng: np.random.Generator,
+    integrand: Callable[[FloatArray], FloatArray] | None = None,
 ) -> Estimate:
-    """Importance sampling (chi-square) or plain sampling from ``p`` (KL); one standard error."""
+    """Importance sampling (chi-square) or plain sampling from ``p`` (KL); one standard error.
+
+    ``integrand`` replaces the chi-square integrand, with the chi-square proposal of ``p``
+    against ``q`` (see :func:`quadrature`).
+    """
     if kind == "chi2":
         g = _proposal(p, q, cast(TailCheck, tails))
         x = g.sample(n_samples, rng)
-        lp, lq, lg = p.logpdf(x), q.logpdf(x), g.logpdf(x)
-        vals = _log_chi2_integrand(lp, lq) / np.exp(lg)
+        lg = g.logpdf(x)
+        body = _log_chi2_integrand(p.logpdf(x), q.logpdf(x)) if integrand is None else integrand(x)
+        vals = body / np.exp(lg)
         method = "importance-sampling"
     else:
         x = as_mixture(p).sample(n_samples, rng)

@@ -112,8 +112,8 @@ def test_callable_errors_and_non_gaussian_flag():
 def test_bad_input():
     g = Gaussian([0.0, 0.0], np.eye(2))
     ok = {"n_paths": 100, "n_steps": 5, "rng": np.random.default_rng(0)}
-    with pytest.raises(DomainError, match=r"n_paths=10 must be an integer >= 40"):
-        simulate_reverse(g, Diffusion(), AffineError(xi=[0.1, 0.0]), **{**ok, "n_paths": 10})
+    with pytest.raises(DomainError, match=r"n_paths=1 must be an integer >= 2"):
+        simulate_reverse(g, Diffusion(), AffineError(xi=[0.1, 0.0]), **{**ok, "n_paths": 1})
     with pytest.raises(DomainError, match=r"n_steps=0"):
         simulate_reverse(g, Diffusion(), AffineError(xi=[0.1, 0.0]), **{**ok, "n_steps": 0})
     with pytest.raises(DomainError, match=r"rng=1 must be a numpy.random.Generator"):

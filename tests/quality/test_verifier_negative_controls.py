@@ -79,3 +79,32 @@ def test_phase_diagram_flags_a_discounted_sum_too_small(monkeypatch):
     monkeypatch.setattr(phase, "discounted_sum", lambda e, a: np.asarray(wrong(e, a)) / 8.0)
     mutant = phase.phase_diagram("geometric", bias="alternating", **kwargs).summary()
     assert mutant["exceeded"] >= 2
+
+
+REC_ALL = {i.label: i for i in curated_instances(generations=6) if not hasattr(i, "solution")}
+
+
+def test_thm_3_4_at_every_step_rejects_a_constant_too_small(monkeypatch):
+    """4 eps^2 -> 0.04 eps^2 in Thm 3.4: the per-step check against the ideal endpoint (which
+    the real bound passes with tightness ~0.3, so 10x is invisible: 100x is used) must fail."""
+    inst = REC_ALL["kde-smoothing"]
+    assert run_check("thm-3.4-steps", inst).status == "holds"
+    monkeypatch.setattr(B, "chi2_upper", lambda e, *, c: 0.01 * (4.0 * e + c * e * e))
+    assert run_check("thm-3.4-steps", inst).status == "fails"
+
+
+def test_prop_3_3_at_every_step_rejects_a_constant_too_large(monkeypatch):
+    """eta eps^2 / 4 -> 8 eta eps^2: far above the sharp eta eps^2, so it must fail."""
+    inst = REC_ALL["constant-bias"]
+    assert run_check("prop-3.3-steps", inst).status == "holds"
+    monkeypatch.setattr(
+        B, "chi2_lower", lambda e, h, *, C, outside="raise": 8.0 * h * e - C * e * e
+    )
+    assert run_check("prop-3.3-steps", inst).status == "fails"
+
+
+def test_the_training_reading_is_what_fails_not_the_ideal_one():
+    """The verifier must tell the readings apart: swapping them changes the verdict."""
+    inst = REC_ALL["exact-score"]
+    assert run_check("thm-3.4-steps", inst).status == "holds"
+    assert run_check("thm-3.4-steps-vs-q", inst).status == "fails"

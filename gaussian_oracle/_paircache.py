@@ -1,0 +1,147 @@
+"""Pairwise terms ``int N_a N_b / N_0`` against Gaussian data, cached by component (private).
+
+Behind ``D_i``, ``chi2(q_i || p)`` and ``J_i`` of :func:`run_recursion` when the data is
+Gaussian: each generation adds O(K) new pairs instead of recomputing O(K^2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._closed_forms import WhitenedComponents
+from ._contrast import signed_form
+from ._divergence import Divergence, chi2, closed_form_chi2
+from ._laws import Gaussian, GaussianMixture, single_gaussian
+from ._tails import chi2_tail_check
+
+__all__ = ["PairCache"]
+
+
+class PairCache:
+    """Pairwise terms ``int N_a N_b / N_0`` against Gaussian data, cached by component.
+
+    Components of a given provenance recur bitwise unchanged from one generation to the next
+    (the same operations on the same inputs), only their weights change; so each generation
+    adds O(K) new pairs instead of recomputing O(K^2). The terms are stored normalised,
+    ``B_ab = exp(T_ab - (T_aa + T_bb) / 2)`` with ``T_ab = log int N_a N_b / N_0``; Cauchy–Schwarz
+    in ``L^2(1/N_0)`` gives ``0 < B_ab <= 1``. With ``u_a = log w_a + T_aa / 2`` and
+    ``v = exp(u - max u)``, ``1 + chi2 = exp(2 max u) v^T B v`` where ``v^T B v >= 1`` (the
+    diagonal term of the largest ``u``): one matrix–vector product, no overflow, no
+    underflow. Infinite components (by the same tail rule as :func:`chi2`) send the law to
+    :func:`chi2` for the reason.
+    """
+
+    def __init__(self, data: Gaussian) -> None:
+        self.data = data
+        self.keys: dict[tuple[bytes, bytes], int] = {}
+        self.comps: WhitenedComponents | None = None
+        self.finite = np.zeros(0, dtype=bool)
+        self.diag = np.zeros(0)  # T_aa (nan where infinite)
+        self.kernel = np.zeros((0, 0))  # B, allocated with spare capacity; 0 where infinite
+
+    def _grow(self, size: int) -> None:
+        cap = self.kernel.shape[0]
+        if size <= cap:
+            return
+        new_cap = max(size, 2 * cap, 16)
+        kernel = np.zeros((new_cap, new_cap))
+        kernel[:cap, :cap] = self.kernel
+        self.kernel = kernel
+        self.diag = np.concatenate([self.diag, np.full(new_cap - cap, np.nan)])
+        self.finite = np.concatenate([self.finite, np.zeros(new_cap - cap, dtype=bool)])
+
+    def _register(self, law: GaussianMixture) -> NDArray[np.intp]:
+        idx, new = [], []
+        for k in range(law.n_components):
+            key = (law.means[k].tobytes(), law.covs[k].tobytes())
+            if key not in self.keys:
+                self.keys[key] = len(self.keys)
+                new.append(k)
+            idx.append(self.keys[key])
+        if new:
+            sel = np.asarray(new)
+            old = 0 if self.comps is None else self.comps.mu.shape[0]
+            size = old + len(new)
+            self._grow(size)
+            fresh = WhitenedComponents.of(law.means[sel], law.covs[sel], self.data)
+            self.comps = fresh if self.comps is None else _concat(self.comps, fresh)
+            # the same finiteness rule (and tolerance) as chi2 itself: one call for all the new
+            # components (the usual case: all finite), one per component only otherwise
+            batch = law._subset(sel, np.full(len(new), 1.0 / len(new)), law.ages[sel])
+            if chi2_tail_check(batch, self.data).finite:
+                self.finite[old:size] = True
+            else:
+                self.finite[old:size] = [
+                    chi2_tail_check(Gaussian(law.means[k], law.covs[k]), self.data).finite
+                    for k in new
+                ]
+            rows = old + np.flatnonzero(self.finite[old:size])
+            live = np.flatnonzero(self.finite[:size])
+            if len(rows):
+                block = self.comps.take(rows).log_terms(self.comps.take(live))
+                self.diag[rows] = block[np.arange(len(rows)), np.searchsorted(live, rows)]
+                norm = block - 0.5 * (self.diag[rows][:, None] + self.diag[live][None, :])
+                normed = np.exp(np.minimum(norm, 0.0))  # <= 1 by Cauchy-Schwarz (round-off)
+                self.kernel[np.ix_(rows, live)] = normed
+                self.kernel[np.ix_(live, rows)] = normed.T
+        return np.asarray(idx, dtype=np.intp)
+
+    def chi2(self, law: GaussianMixture, rng: np.random.Generator, n_samples: int) -> Divergence:
+        live = law.weights > 0
+        if single_gaussian(law) is not None:  # the Gaussian eigen-form keeps tiny values exact
+            return chi2(law, self.data, rng=rng, n_samples=n_samples)
+        idx = self._register(law)[live]
+        if not np.all(self.finite[idx]):
+            return chi2(law, self.data, rng=rng, n_samples=n_samples)  # inf, with its reason
+        u = np.log(law.weights[live]) + 0.5 * self.diag[idx]
+        top = float(np.max(u))
+        size = len(self.keys)
+        v = np.zeros(size)
+        np.add.at(v, idx, np.exp(u - top))
+        return closed_form_chi2(2.0 * top + float(np.log(v @ (self.kernel[:size, :size] @ v))))
+
+    def contrast(self, a: GaussianMixture, b: GaussianMixture) -> Divergence:
+        """``J = int (a - b)^2 / N_0`` (THEORY.md §7) from the cached kernel.
+
+        The signed weights of the components of ``a - b`` (identical components cancel
+        exactly) and the cached kernel go to :func:`gaussian_oracle._contrast.signed_form`.
+        """
+        weights, idx = self._net(a, b)
+        if not len(weights):
+            return Divergence(0.0, 0.0, "closed-form", "the two laws are the same")
+        if not np.all(self.finite[idx]):
+            k = int(np.argmin(self.finite[idx]))
+            return Divergence(
+                float("inf"),
+                0.0,
+                "tail-rule",
+                f"a component of the difference (net weight {weights[k]:.3g}) has chi2 = +inf "
+                "against the data (heavier tails), so J = +inf",
+            )
+        return signed_form(weights, self.diag[idx], self.kernel[np.ix_(idx, idx)])
+
+    def _net(
+        self, a: GaussianMixture, b: GaussianMixture
+    ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+        """Signed net weights of ``a - b`` over cache indices (zeros dropped)."""
+        ia = self._register(a)
+        ib = self._register(b)
+        c = np.zeros(len(self.keys))
+        np.add.at(c, ia, a.weights)
+        np.add.at(c, ib, -b.weights)
+        nz = np.flatnonzero(c != 0.0)
+        return c[nz], nz.astype(np.intp)
+
+
+def _concat(a: WhitenedComponents, b: WhitenedComponents) -> WhitenedComponents:
+    return WhitenedComponents(
+        *(
+            np.concatenate([x, y])
+            for x, y in zip(
+                (a.mu, a.prec, a.pm, a.quad, a.logdet),
+                (b.mu, b.prec, b.pm, b.quad, b.logdet),
+                strict=True,
+            )
+        )
+    )

@@ -1,0 +1,257 @@
+"""The result of :func:`run_recursion` and its file format (THEORY.md §2, §6, §7).
+
+File format (:meth:`Trajectory.save`): one NumPy ``.npz`` archive holding the arrays of every
+law (``weights``, ``means``, ``covs``, ``ages`` concatenated over generations, with
+``offsets``), the data law (``data_*``), one group of arrays per sequence of values (value,
+abs_error, method, reason, n_samples, bias, kind; ``present`` marks the generations where a
+value exists), and a JSON string ``meta`` with the scalar settings. It is written to a
+temporary file and renamed (:mod:`gaussian_oracle._files`), so an interruption never leaves a
+partial file. ``Trajectory.load(path) == original`` holds exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._diffusion import Diffusion
+from ._divergence import Divergence
+from ._errors import DomainError
+from ._files import atomic_write
+from ._laws import Gaussian, GaussianMixture, Law
+from ._validation import FloatArray
+
+__all__ = ["Trajectory"]
+
+_FORMAT = "diffusion-collapse/trajectory/2"
+_FIELDS = ("value", "abs_error", "method", "reason", "n_samples", "bias", "kind")
+#: the sequences of values, in file order; those that may lack a value at a generation
+_SEQUENCES = ("D", "I", "I_ideal", "J", "refreshed", "eps_star2", "eta")
+_OPTIONAL = ("I_ideal",)
+
+
+@dataclass(frozen=True, slots=True)
+class Trajectory:
+    """A run of the recursion: laws, divergences and observables per generation.
+
+    Attributes
+    ----------
+    alpha : float
+    diffusion : Diffusion
+    learner : str
+        ``repr`` of the learner used (of the list, for a schedule of learners).
+    data : Gaussian or GaussianMixture
+        The data law ``p``.
+    laws : tuple of GaussianMixture
+        ``p_hat_0 .. p_hat_G`` (components with ages, merged).
+    D : tuple of Divergence
+        ``D_i = chi2(p_hat_i || p)`` for ``i = 0 .. G``.
+    I : tuple of Divergence
+        ``I_i = chi2(p_hat_{i+1} || q_i)``, against the **training law** (the paper's
+        definition), ``i = 0 .. G-1``. Empty without ``intra``.
+    I_ideal : tuple of Divergence or None
+        ``chi2(p_hat_{i+1} || ideal endpoint)``, against the law at which the ideal reverse
+        process for ``q_i`` ends: ``P_{t0} q_i`` under exact init, the closed form of
+        :func:`standard_init_endpoint` under standard init (None there when ``q_i`` is a
+        mixture: no closed form). What Prop. 3.3 and Thm. 3.4 bound (THEORY.md §1, §6).
+    J : tuple of Divergence
+        ``J_i = int (p_hat_{i+1} - q_i)^2 / p`` (THEORY.md §7, the square-root recursion).
+    refreshed : tuple of Divergence
+        ``chi2(q_i || p)`` computed directly, for the check of Lemma F.1.
+    eps_star2 : tuple of Divergence
+        Score energy of the step ``q_i -> p_hat_{i+1}``, ``i = 0 .. G-1`` (value, error, method).
+    eta : tuple of Divergence
+        Observability of that step; ``kind`` is "exact" (linear engine), "estimate" (settled
+        spline regression in dimension 1) or "lower-bound" (quadratic regression on mixtures).
+    settings : dict
+        Everything else the run depended on: ``seed`` (the entropy of its random streams),
+        ``n_samples``, ``eta_paths``, ``eta_steps``, ``intra``, ``observables``.
+    """
+
+    alpha: float
+    diffusion: Diffusion
+    learner: str
+    data: Law
+    laws: tuple[GaussianMixture, ...]
+    D: tuple[Divergence, ...]
+    I: tuple[Divergence, ...]  # noqa: E741 - the paper's name
+    I_ideal: tuple[Divergence | None, ...]
+    J: tuple[Divergence, ...]
+    refreshed: tuple[Divergence, ...]
+    eps_star2: tuple[Divergence, ...]
+    eta: tuple[Divergence, ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def generations(self) -> int:
+        return len(self.laws) - 1
+
+    @property
+    def D_values(self) -> FloatArray:
+        """``D_i`` as an array (``inf`` where infinite or beyond float64)."""
+        return np.array([d.value for d in self.D])
+
+    @property
+    def first_infinite(self) -> int | None:
+        """First generation ``i`` with ``D_i = +inf`` (decided by the tail rule), or None.
+
+        A ``D_i`` that is finite but beyond the float64 range is stored as ``inf`` with method
+        ``"overflow"`` (its ``log(1 + D_i)`` is in ``D[i].reason``); it does not count here:
+        see :attr:`first_overflow`.
+        """
+        for i, d in enumerate(self.D):
+            if d.value == np.inf and d.method == "tail-rule":
+                return i
+        return None
+
+    @property
+    def first_overflow(self) -> int | None:
+        """First generation ``i`` whose finite ``D_i`` exceeds the float64 range, or None."""
+        for i, d in enumerate(self.D):
+            if d.overflow:
+                return i
+        return None
+
+    def lemma_f1_residuals(self) -> FloatArray:
+        """``chi2(q_i || p) - (1 - alpha)^2 D_i`` per generation (0 up to round-off; nan where
+        both sides are infinite)."""
+        d = self.D_values
+        rhs = np.where(
+            d == np.inf,
+            np.where(self.alpha < 1.0, np.inf, 0.0),
+            (1.0 - self.alpha) ** 2 * np.where(np.isfinite(d), d, 0.0),
+        )
+        lhs = np.array([r.value for r in self.refreshed])
+        with np.errstate(invalid="ignore"):
+            return np.where((lhs == np.inf) & (rhs == np.inf), np.nan, lhs - rhs)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the trajectory to ``path`` (``.npz``) atomically; returns the path.
+
+        The folder must exist and be writable (checked first, with the path in the message).
+        """
+        target = Path(path)
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise DomainError(f"path={str(path)!r}: the folder {str(folder)!r} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise DomainError(f"path={str(path)!r}: the folder {str(folder)!r} is not writable")
+        data = self.data if isinstance(self.data, GaussianMixture) else None
+        sizes = [law.n_components for law in self.laws]
+        arrays: dict[str, Any] = {
+            "offsets": np.concatenate([[0], np.cumsum(sizes)]),
+            "weights": np.concatenate([law.weights for law in self.laws]),
+            "means": np.concatenate([law.means for law in self.laws]),
+            "covs": np.concatenate([law.covs for law in self.laws]),
+            "ages": np.concatenate([law.ages for law in self.laws]),
+            "data_weights": np.ones(1) if data is None else data.weights,
+            "data_means": self.data.mean[None] if data is None else data.means,
+            "data_covs": self.data.cov[None] if data is None else data.covs,
+            "data_ages": np.zeros(1, dtype=np.int64) if data is None else data.ages,
+        }
+        for name in _SEQUENCES:
+            for key, val in _pack(getattr(self, name)).items():
+                arrays[f"{name}_{key}"] = val
+        meta = {
+            "format": _FORMAT,
+            "alpha": self.alpha,
+            "learner": self.learner,
+            "T": self.diffusion.T,
+            "t0": self.diffusion.t0,
+            "init": self.diffusion.init,
+            "data": "gaussian" if data is None else "mixture",
+            "settings": self.settings,
+        }
+        arrays["meta"] = np.array(json.dumps(meta))
+
+        def write(handle: Any) -> None:
+            np.savez(handle, **arrays)
+
+        return atomic_write(target, write, "wb")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Trajectory:
+        """Read a trajectory written by :meth:`save` (exact round trip: equal to the original)."""
+        try:
+            handle = np.load(Path(path), allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise DomainError(f"path={str(path)!r} cannot be read as a trajectory: {exc}") from exc
+        with handle as z:
+            if "meta" not in z.files:
+                raise DomainError(f"path={str(path)!r} is not a trajectory file (no meta record)")
+            meta = json.loads(str(z["meta"]))
+            if meta.get("format") != _FORMAT:
+                raise DomainError(
+                    f"path={str(path)!r} is not a trajectory file of format {_FORMAT!r} "
+                    f"(format {meta.get('format')!r})"
+                )
+            off = z["offsets"]
+            laws = tuple(
+                GaussianMixture(z["weights"][a:b], z["means"][a:b], z["covs"][a:b], z["ages"][a:b])
+                for a, b in pairwise(off)
+            )
+            mixture = GaussianMixture(
+                z["data_weights"], z["data_means"], z["data_covs"], z["data_ages"]
+            )
+            data: Law = (
+                mixture
+                if meta["data"] == "mixture"
+                else Gaussian(mixture.means[0], mixture.covs[0])
+            )
+            seqs = {
+                name: _unpack({k: z[f"{name}_{k}"] for k in (*_FIELDS, "present")})
+                for name in _SEQUENCES
+            }
+        for name in _SEQUENCES:
+            if name not in _OPTIONAL and any(x is None for x in seqs[name]):
+                raise DomainError(f"path={str(path)!r}: sequence {name} has missing values")
+        return cls(
+            float(meta["alpha"]),
+            Diffusion(meta["T"], meta["t0"], meta["init"]),
+            str(meta["learner"]),
+            data,
+            laws,
+            **{name: tuple(seqs[name]) for name in _SEQUENCES},  # type: ignore[arg-type]
+            settings=dict(meta["settings"]),
+        )
+
+
+def _pack(values: tuple[Divergence | None, ...]) -> dict[str, Any]:
+    present = [v is not None for v in values]
+    rows = [v if v is not None else Divergence(0.0) for v in values]
+    return {
+        "present": np.array(present, dtype=bool),
+        "value": np.array([d.value for d in rows], dtype=np.float64),
+        "abs_error": np.array([d.abs_error for d in rows], dtype=np.float64),
+        "method": np.array([d.method for d in rows], dtype=str),
+        "reason": np.array([d.reason for d in rows], dtype=str),
+        "n_samples": np.array([d.n_samples for d in rows], dtype=np.int64),
+        "bias": np.array([d.bias for d in rows], dtype=np.float64),
+        "kind": np.array([d.kind for d in rows], dtype=str),
+    }
+
+
+def _unpack(arrays: dict[str, Any]) -> list[Divergence | None]:
+    out: list[Divergence | None] = []
+    for i, here in enumerate(arrays["present"]):
+        if not here:
+            out.append(None)
+            continue
+        out.append(
+            Divergence(
+                float(arrays["value"][i]),
+                float(arrays["abs_error"][i]),
+                str(arrays["method"][i]),
+                str(arrays["reason"][i]),
+                int(arrays["n_samples"][i]),
+                float(arrays["bias"][i]),
+                str(arrays["kind"][i]),
+            )
+        )
+    return out
