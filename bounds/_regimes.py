@@ -12,7 +12,7 @@ from ._validation import check_interval
 __all__ = ["REGIMES", "Regime", "classify_regime"]
 
 #: Regime names, in the order they are tested.
-REGIMES = ("no-forgetting", "vacuous", "summable", "error-floor", "non-summable")
+REGIMES = ("no-forgetting", "vacuous", "undetermined", "summable", "error-floor", "non-summable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,9 @@ def classify_regime(schedule: Any, alpha: float, *, eta_min: float = 1.0) -> Reg
 
     The tests, in order: ``alpha = 0`` is "no-forgetting" (pure self-consumption, nothing is
     discounted); ``eta_min = 0`` is "vacuous" (errors may be invisible at the endpoint, the
-    lower bounds say nothing); a summable schedule is "summable" (Thm. 4.2 additive: drift
+    lower bounds say nothing); a finite array without a ``tail`` is "undetermined" (a finite
+    horizon cannot decide summability: see :class:`ArraySchedule`); a summable schedule is
+    "summable" (Thm. 4.2 additive: drift
     bounded, decaying up to ``C_bias``); a positive floor is "error-floor" (Prop. 4.1 (ii):
     ``limsup D_i`` at least :func:`persistence_floor`); otherwise "non-summable"
     (Prop. 4.1 (i): ``sum D_i = inf``, though ``D_i -> 0`` remains possible).
@@ -88,7 +90,7 @@ def classify_regime(schedule: Any, alpha: float, *, eta_min: float = 1.0) -> Reg
     mem = float(memory_length(a))
     fp = float(fixed_point(s.floor, a))
     common = {"memory": mem, "floor": s.floor, "fixed_point": fp, "total": s.total}
-    horizon = " (finite horizon: summable by construction)" if isinstance(s, ArraySchedule) else ""
+    continued = isinstance(s, ArraySchedule)
     if a == 0.0:
         return Regime(
             "no-forgetting",
@@ -105,11 +107,20 @@ def classify_regime(schedule: Any, alpha: float, *, eta_min: float = 1.0) -> Reg
             persistence_floor=0.0,
             **common,
         )
+    if s.summable is None:
+        return Regime(
+            "undetermined",
+            "none (a finite horizon decides no summability)",
+            "a finite array of energies: say how it continues (ArraySchedule(..., tail=...))",
+            persistence_floor=0.0,
+            **common,
+        )
+    via = f" (continued as {getattr(s, 'tail', None)!r})" if continued else ""
     if s.summable:
         return Regime(
             "summable",
             "Thm. 4.2 (additive reading)",
-            f"summable errors: drift bounded and decaying up to C_bias{horizon}",
+            f"summable errors{via}: drift bounded and decaying up to C_bias",
             persistence_floor=0.0,
             **common,
         )

@@ -22,6 +22,7 @@ _AXIS_LABEL = {
 REGIME_COLOURS = {
     "no-forgetting": "#CC79A7",
     "vacuous": "#56B4E9",
+    "undetermined": "#999999",
     "summable": "#009E73",
     "error-floor": "#E69F00",
     "non-summable": "#D55E00",

@@ -65,6 +65,7 @@ import bounds as B
         (lambda: B.GeometricSchedule(1.0, 1.5), B.DomainError, r"r=1.5 must lie in \[0, 1\]"),
         (lambda: B.PowerLawSchedule(1.0, 0.0), B.DomainError, r"p=0.0 must lie in \(0, inf\]"),
         (lambda: B.ArraySchedule([]), B.ShapeError, r"non-empty vector"),
+        (lambda: B.ArraySchedule([1.0, 2.0], window=3), B.DomainError, r"window=3"),
         (lambda: B.ArraySchedule([1.0, 2.0], tail=3), B.DomainError, r"tail=3"),
         (lambda: B.ConstantSchedule(1.0).values(-1), B.DomainError, r"n=-1"),
         (lambda: B.ArraySchedule([1.0]).values(2), B.DomainError, r"n=2 exceeds"),
