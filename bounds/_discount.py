@@ -17,7 +17,8 @@ relative after 2e5 steps of a constant schedule with ``alpha = 1e-10``. So the s
 
 The worst-case relative error is then about ``(B + nb) * 2^-53 ~ 2 sqrt(N) 2^-53``, 2e-13 at
 ``N = 10^6``, for non-negative ``e`` of any magnitudes (all terms are positive, so nothing
-cancels).
+cancels). Inputs up to the float64 maximum are scaled by a power of two first, so sums
+beyond the float64 range are ``+inf`` (the correct rounding), without NaN or warning.
 """
 
 from __future__ import annotations
@@ -42,6 +43,24 @@ def discounted(e: FloatArray, alpha: float, power: int, initial: float) -> Float
         return np.array(e, dtype=np.float64, copy=True)
     if initial == np.inf:
         return np.full(n, np.inf)
+    # work in units of a power of two at least the largest input (exact scaling, since every
+    # term is non-negative nothing cancels): no intermediate overflows, and sums beyond the
+    # float64 range come out as +inf at the final rescaling, never NaN
+    top = max(float(np.max(e)), float(initial))
+    if top > _SCALE_ABOVE:
+        unit = float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1))  # top / unit in [1, 2)
+        with np.errstate(over="ignore"):
+            return unit * _discounted(e / unit, alpha, power, initial / unit)
+    return _discounted(e, alpha, power, initial)
+
+
+#: inputs above this are rescaled first (below it, S[k] <= n max(e) stays finite for n < 1e18)
+_SCALE_ABOVE = 1e290
+
+
+def _discounted(e: FloatArray, alpha: float, power: int, initial: float) -> FloatArray:
+    """:func:`discounted` for ``0 <= alpha < 1`` and a finite ``initial``."""
+    n = e.shape[0]
     r_exact = (1 - Fraction(alpha)) ** power
     r = float(r_exact)
     r_err = float(r_exact - Fraction(r))

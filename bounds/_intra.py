@@ -102,9 +102,11 @@ def clean_regime(eps_star2: Any, eta: Any, *, C: Any) -> Any:
     h = check_interval("eta", eta, 0.0, 1.0)
     c = check_nonnegative("C", C)
     e, h, c = broadcast(eps_star2=e, eta=h, C=c)
-    # 8 C eps <= eta rather than eps <= eta / (8 C): no division, so a subnormal C cannot
-    # overflow (found by hypothesis with C = 2.2e-311), and C = 0 needs no special case
-    ok = (e <= 1.0) & (8.0 * c * e <= h)
+    # C eps <= eta / 8 rather than eps <= eta / (8 C): no division, so a subnormal C cannot
+    # overflow (found by hypothesis with C = 2.2e-311), C = 0 needs no special case, and a
+    # huge C times eps = 0 stays 0
+    with np.errstate(over="ignore"):  # C eps beyond float64 is +inf > eta / 8: the right answer
+        ok = (e <= 1.0) & (c * e <= 0.125 * h)
     return bool(ok) if ok.ndim == 0 else ok
 
 
@@ -156,7 +158,8 @@ def chi2_lower(eps_star2: Any, eta: Any, *, C: Any, outside: str = "raise") -> A
     c = check_nonnegative("C", C)
     e, h, c = broadcast(eps_star2=e, eta=h, C=c)
     ok = check_hypothesis("Prop. 3.3", "eps_star2", e, e <= 1.0, "eps_star2 <= 1", outside)
-    return result(np.where(ok, 0.25 * h * e - c * e * e, 0.0))
+    inside = np.where(ok, e, 0.0)  # e <= 1 there: C e^2 <= C, nothing overflows
+    return result(np.where(ok, 0.25 * h * inside - c * inside * inside, 0.0))
 
 
 def chi2_lower_clean(eps_star2: Any, eta: Any, *, C: Any, outside: str = "raise") -> Any:

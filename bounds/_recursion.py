@@ -135,7 +135,7 @@ def persistence_floor(alpha: Any, eta_min: Any, eps_min2: Any) -> Any:
     h = check_interval("eta_min", eta_min, 0.0, 1.0)
     e = check_nonnegative("eps_min2", eps_min2)
     a, h, e = broadcast(alpha=a, eta_min=h, eps_min2=e)
-    return result(a * h * e / (16.0 * (1.0 + _discount2(a))))
+    return result(a * h * (e / (16.0 * (1.0 + _discount2(a)))))  # no overflow: e / 16 first
 
 
 def memory_length(alpha: Any) -> Any:
@@ -150,7 +150,7 @@ def memory_length(alpha: Any) -> Any:
     10.0
     """
     a = check_interval("alpha", alpha, 0.0, 1.0)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # beyond float64: +inf, correct rounding
         return result(np.where(a > 0.0, 0.5 / np.where(a > 0.0, a, 1.0), np.inf))
 
 
@@ -245,7 +245,8 @@ def accumulated_upper(eps_star2: Any, alpha: Any, *, c2: Any, C_bias: Any, D_i0:
 
     Returns
     -------
-    ndarray, shape ``alpha.shape + (N,)``: entry ``k`` bounds :math:`D_{i_0+k+1}`.
+    ndarray, shape ``alpha.shape + (N,)``: entry ``k`` bounds :math:`D_{i_0+k+1}`; ``+inf``
+    (vacuous) where the discounted sum is infinite (``D_i0 = inf``), also when ``c2 = 0``.
 
     Examples
     --------
@@ -257,7 +258,9 @@ def accumulated_upper(eps_star2: Any, alpha: Any, *, c2: Any, C_bias: Any, D_i0:
     b = check_nonnegative("C_bias", C_bias)
     if c.ndim or b.ndim:
         raise ShapeError("c2 and C_bias must be scalars")
-    return c * s + b
+    # an infinite S_N (D_i0 = inf) makes the bound vacuous (+inf), whatever c2, including 0
+    with np.errstate(over="ignore"):  # beyond float64: +inf
+        return np.where(np.isinf(s), np.inf, c * np.where(np.isinf(s), 0.0, s) + b)
 
 
 def accumulated_lower(eps_star2: Any, alpha: Any, *, c1: Any, C_bias: Any, D_i0: Any = 0.0) -> Any:
@@ -288,7 +291,8 @@ def accumulated_lower(eps_star2: Any, alpha: Any, *, c1: Any, C_bias: Any, D_i0:
     k1 = np.arange(1, e.size + 1)
     with np.errstate(divide="ignore"):
         decay = np.exp(np.multiply.outer(2.0 * np.log1p(-a), k1))
-    return c * s - decay * d0 - b
+    with np.errstate(over="ignore"):  # c1 S beyond float64: +inf (the other terms are finite)
+        return c * s - decay * d0 - b
 
 
 def literal_constant(
@@ -315,7 +319,8 @@ def literal_constant(
 
     Returns
     -------
-    ndarray, shape (N,); ``inf`` where the right side is 0.
+    ndarray, shape (N,); ``inf`` where the right side is 0; 0 where it is infinite (the display
+    then holds for every ``c2 > 0``).
 
     Examples
     --------
@@ -330,9 +335,10 @@ def literal_constant(
     if d.shape != s.shape:
         raise ShapeError(f"D_next has shape {d.shape}; it must match eps_star2 {s.shape}")
     b = check_nonnegative("C_bias", C_bias)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    finite = np.isfinite(s)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = np.where(s > 0.0, (d + b) / np.where(s > 0.0, s, 1.0), np.inf)
-    return out
+    return np.where(finite, out, 0.0)
 
 
 def sqrt_recursion_step(D: Any, J: Any, alpha: Any) -> tuple[Any, Any]:
@@ -363,7 +369,8 @@ def sqrt_recursion_step(D: Any, J: Any, alpha: Any) -> tuple[Any, Any]:
     a = check_interval("alpha", alpha, 0.0, 1.0)
     d, j, a = broadcast(D=d, J=j, alpha=a)
     sj, sd = np.sqrt(j), (1.0 - a) * np.sqrt(d)
-    return result((sj - sd) ** 2), result((sj + sd) ** 2)
+    with np.errstate(over="ignore"):  # bounds beyond float64 are +inf: the correct rounding
+        return result((sj - sd) ** 2), result((sj + sd) ** 2)
 
 
 def sqrt_recursion_bounds(J: Any, alpha: Any, *, D_i0: Any = 0.0) -> Any:
@@ -403,5 +410,7 @@ def sqrt_recursion_bounds(J: Any, alpha: Any, *, D_i0: Any = 0.0) -> Any:
     flat = a.reshape(-1)
     out = np.empty((flat.size, j.size))
     for idx, alpha_k in enumerate(flat):
-        out[idx] = discounted(np.sqrt(j), float(alpha_k), 1, float(np.sqrt(d0))) ** 2
+        root = discounted(np.sqrt(j), float(alpha_k), 1, float(np.sqrt(d0)))
+        with np.errstate(over="ignore"):  # a bound beyond float64 is +inf: correct rounding
+            out[idx] = root * root
     return out.reshape((*a.shape, j.size))

@@ -25,11 +25,21 @@ def _first_bad(arr: FloatArray, bad: NDArray[np.bool_]) -> str:
 
 
 def as_array(name: str, value: Any, *, allow_inf: bool = False) -> FloatArray:
-    """A float64 array with no NaN (and no infinities unless ``allow_inf``)."""
+    """A float64 array with no NaN (and no infinities unless ``allow_inf``).
+
+    Only integers and floats (Python or NumPy) are numbers here: strings such as ``"0.3"``,
+    booleans and other objects are refused rather than converted.
+    """
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "iuf":
+            raise TypeError(raw.dtype)
+        arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise DomainError(f"{name}={value!r} must be a real number or an array of reals") from exc
+        what = "a bool" if isinstance(value, bool | np.bool_) else type(value).__name__
+        raise DomainError(
+            f"{name}={value!r} must be a real number or an array of reals (got {what})"
+        ) from exc
     bad = np.isnan(arr) if allow_inf else ~np.isfinite(arr)
     if np.any(bad):
         what = "must not be NaN" if allow_inf else "must be finite"

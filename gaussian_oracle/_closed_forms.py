@@ -8,11 +8,13 @@ leaves chi-square and KL unchanged (both are invariant under invertible affine m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import logsumexp
 
+from ._errors import DomainError
 from ._laws import Gaussian, GaussianMixture
 from ._validation import FloatArray
 
@@ -40,45 +42,97 @@ def x_minus_log1p(x: FloatArray) -> FloatArray:
     return out
 
 
-def _whitened_pair(p: Gaussian, q: Gaussian) -> tuple[FloatArray, FloatArray]:
-    """Eigenvalues ``e`` of ``L0^{-1}(S1 - S0)L0^{-T}`` and the whitened shift ``L0^{-1}(m1 - m0)``.
+def _whitened_pair(p: Gaussian, q: Gaussian, with_diff: bool = False) -> Any:
+    """Whitened frame of ``q``: eigenvalues ``e`` of ``L0^{-1}(S1 - S0)L0^{-T}``, the sum
+    ``sum_i log(1 + e_i)`` and the whitened shift ``L0^{-1}(m1 - m0)``.
 
     ``S1 - S0`` is formed before whitening so that nearly equal covariances keep their relative
-    accuracy (the eigenvalues of the whitened ``S1`` are ``1 + e``).
+    accuracy (the eigenvalues of the whitened ``S1`` are ``1 + e``). Where ``1 + e <= 1/2`` (``p``
+    much narrower than ``q`` in some direction) ``1 + e`` has lost its relative accuracy (it
+    rounds to 0 for variance ratios below 1e-16), so the sum of those logarithms comes from the
+    log-determinants of the Cholesky factors instead, ``sum_i log(1 + e_i) = log det S1 -
+    log det S0``, accurate for any ratio the float64 exponent range holds (1e-600 included).
+    Only this sum enters chi-square and KL.
     """
     li = q._factors.chol_inv[0]
-    diff = li @ (p.cov - q.cov) @ li.T
-    e = np.linalg.eigvalsh(0.5 * (diff + diff.T))
-    delta = li @ (p.mean - q.mean)
-    return e, delta
+    with np.errstate(over="ignore"):  # p wider than q by more than float64 holds: see below
+        diff = li @ (p.cov - q.cov) @ li.T
+        delta = li @ (p.mean - q.mean)
+    diff = 0.5 * (diff + diff.T)
+    if not np.all(np.isfinite(diff)):
+        # a whitened variance beyond float64: chi2 is infinite (the tail rule says so first)
+        # and KL finite but unrepresentable; both follow from e = +inf
+        out = (np.full(p.dim, np.inf), float("inf"), delta)
+        return (*out, diff) if with_diff else out
+    e = np.linalg.eigvalsh(diff)
+    big = e > -0.5
+    total = float(np.sum(np.log1p(e[big])))
+    if not np.all(big):
+        total = float(p._factors.logdet[0] - q._factors.logdet[0])
+    return (e, total, delta, diff) if with_diff else (e, total, delta)
 
 
 def log1p_chi2_gaussian(p: Gaussian, q: Gaussian) -> float:
     r"""Closed-form :math:`\log(1 + \chi^2(N(m_1,S_1) \| N(m_0,S_0)))` (``inf`` if infinite).
 
     With ``1 + e_i`` the eigenvalues of the whitened ``S1`` and ``delta`` the whitened shift,
-    :math:`\log(1+\chi^2) = -\tfrac12\sum_i \log(1 - e_i^2)
+    :math:`\log(1+\chi^2) = -\tfrac12\sum_i [\log(1 - e_i) + \log(1 + e_i)]
     + \delta^\top (2I - \tilde S_1)^{-1}\delta`,
-    which is THEORY.md §6's formula in the whitened frame; the caller applies ``expm1``.
+    which is THEORY.md §6's formula in the whitened frame; the caller applies ``expm1``. The
+    two logarithms are summed separately (:func:`_whitened_pair`), so a ``p`` narrower than
+    ``q`` by any factor keeps its relative accuracy.
     """
-    e, delta = _whitened_pair(p, q)
-    if np.any(np.abs(e) >= 1.0):
+    e, sum_log1, delta, diffw = _whitened_pair(p, q, with_diff=True)
+    if np.any(e >= 1.0):
         return float("inf")
-    li = q._factors.chol_inv[0]
-    s1w = li @ p.cov @ li.T
-    m = 2.0 * np.eye(p.dim) - 0.5 * (s1w + s1w.T)
-    quad = float(delta @ np.linalg.solve(m, delta))
-    return -0.5 * float(np.sum(np.log1p(-(e * e)))) + quad
+    # 2 I - S1_whitened = I - (S1 - S0)_whitened: from the accurate difference, not from
+    # whitening S1 itself (which costs cond(S0) ulps in the small directions)
+    m = np.eye(p.dim) - diffw
+    with np.errstate(over="ignore"):  # a shift beyond float64: log(1 + chi2) = +inf (overflow)
+        quad = float(delta @ np.linalg.solve(m, delta))
+    return -0.5 * (float(np.sum(np.log1p(-e))) + sum_log1) + quad
+
+
+def gaussian_boundary(p: Gaussian, q: Gaussian) -> bool:
+    """Whether the whitened ``S1`` has an eigenvalue ``>= 2`` (``e >= 1``): the chi-square
+    boundary, reached only by round-off once the tail rule has passed."""
+    return bool(np.any(_whitened_pair(p, q)[0] >= 1.0))
+
+
+def overflow_note(p: Gaussian, q: Gaussian) -> str:
+    """Why a Gaussian KL is ``inf`` (finite, beyond float64), with ``log KL`` where it is
+    representable: ``KL = (body + |delta|^2) / 2`` summed in log space."""
+    e, sum_log1, delta = _whitened_pair(p, q)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        body = float(np.sum(e)) - sum_log1 if np.all(np.isfinite(e)) else float("inf")
+        parts = [np.log(0.5 * body)] if 0.0 < body < np.inf else []
+        top = float(np.max(np.abs(delta)))
+        if 0.0 < top < np.inf:  # |delta| without overflow: top * |delta / top|
+            parts.append(np.log(0.5) + 2.0 * (np.log(top) + np.log(np.linalg.norm(delta / top))))
+    if body == np.inf or not parts:
+        return "finite (KL between Gaussians always is) but beyond the float64 range"
+    log_kl = float(np.logaddexp.reduce(parts))
+    return f"finite but beyond the float64 range: log KL = {log_kl:.12g}"
 
 
 def kl_gaussian(p: Gaussian, q: Gaussian) -> float:
     r"""Closed-form :math:`\mathrm{KL}(N(m_1,S_1) \| N(m_0,S_0))` (always finite).
 
     :math:`\tfrac12 \sum_i (e_i - \log(1 + e_i)) + \tfrac12 |\delta|^2` in the whitened frame,
-    equal to THEORY.md §6's trace/log-det formula.
+    equal to THEORY.md §6's trace/log-det formula; ``x - log1p(x)`` without cancellation for
+    small ``e``, and the sum of ``log(1 + e)`` from the log-determinants where ``p`` is much
+    narrower (:func:`_whitened_pair`).
     """
-    e, delta = _whitened_pair(p, q)
-    return float(0.5 * np.sum(x_minus_log1p(e)) + 0.5 * float(delta @ delta))
+    e, sum_log1, delta = _whitened_pair(p, q)
+    if not np.all(np.isfinite(e)):
+        return float("inf")  # a whitened variance beyond float64 (see _whitened_pair)
+    big = e > -0.5
+    if np.all(big):
+        body = float(np.sum(x_minus_log1p(e)))
+    else:
+        body = float(np.sum(e)) - sum_log1
+    with np.errstate(over="ignore"):  # beyond float64: +inf, the correct rounding
+        return float(0.5 * body + 0.5 * float(delta @ delta))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +168,22 @@ class WhitenedComponents:
             self.mu[idx], self.prec[idx], self.pm[idx], self.quad[idx], self.logdet[idx]
         )
 
+    def log_terms_diagonal(self) -> FloatArray:
+        """``log int N_j^2 / N_0`` for every component (the diagonal of :meth:`log_terms`).
+
+        In the form ``-log det S_j - log det A / 2 + mu^T P A^{-1} mu`` with ``A = 2 P - I``
+        (``P`` the whitened precision), a sum of a positive quadratic form and constants: no
+        cancellation, and means too far out overflow to ``+inf`` instead of ``inf - inf``.
+        """
+        d = self.mu.shape[1]
+        ca = np.linalg.cholesky(2.0 * self.prec - np.eye(d))
+        logdet_a = 2.0 * np.sum(np.log(np.diagonal(ca, axis1=-2, axis2=-1)), axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = np.linalg.solve(ca, self.pm[..., None])  # C^{-1} P mu, with A = C C^T
+            z = np.linalg.solve(np.swapaxes(ca, -1, -2), y)[..., 0]  # A^{-1} P mu
+            form = np.einsum("ki,ki->k", self.mu, z)
+        return -self.logdet - 0.5 * logdet_a + form
+
     def log_terms(self, other: WhitenedComponents) -> FloatArray:
         """``log int N_j N_k / N_0`` for ``j`` in self and ``k`` in other, shape ``(J, K)``.
 
@@ -130,12 +200,15 @@ class WhitenedComponents:
             b = self.pm[j][:, None] + other.pm[None, :]
             ca = np.linalg.cholesky(a)
             logdet_a = 2.0 * np.sum(np.log(np.diagonal(ca, axis1=-2, axis2=-1)), axis=-1)
-            y = np.linalg.solve(ca, b[..., None])[..., 0]
-            out[j] = (
-                -0.5 * (self.logdet[j][:, None] + other.logdet[None, :] + logdet_a)
-                + 0.5 * np.einsum("rki,rki->rk", y, y)
-                - 0.5 * (self.quad[j][:, None] + other.quad[None, :])
-            )
+            # means beyond ~1e150 whitened sds overflow the quadratic forms; the terms are then
+            # +inf, or inf - inf = nan for pairs: see log1p_chi2_mixture_gaussian
+            with np.errstate(over="ignore", invalid="ignore"):
+                y = np.linalg.solve(ca, b[..., None])[..., 0]
+                out[j] = (
+                    -0.5 * (self.logdet[j][:, None] + other.logdet[None, :] + logdet_a)
+                    + 0.5 * np.einsum("rki,rki->rk", y, y)
+                    - 0.5 * (self.quad[j][:, None] + other.quad[None, :])
+                )
         return out
 
 
@@ -168,25 +241,55 @@ def log1p_chi2_mixture_gaussian(p: GaussianMixture, q: Gaussian) -> float:
         upper = c[None, :] > j[:, None]
         log_t = np.where(upper, log_t + log2, log_t)  # off-diagonal pairs count twice
         terms.append(log_t[c[None, :] >= j[:, None]])
-    return float(logsumexp(np.concatenate(terms)))
+    flat = np.concatenate(terms)
+    if np.any(np.isnan(flat)):
+        # inf - inf in an off-diagonal term: by Cauchy-Schwarz it is at most the mean of two
+        # diagonal terms, and a diagonal term that overflowed to +inf makes the sum +inf anyway
+        # (an overflow: the caller labels it); without one there is no value to give
+        diag = comps.log_terms_diagonal()
+        if np.any(diag == np.inf):
+            return float("inf")
+        raise DomainError(
+            "chi2 of this mixture against the Gaussian is beyond float64 arithmetic (means too "
+            "far out in units of the covariances)"
+        )
+    return float(logsumexp(flat))
+
+
+def _sqrtm(s: FloatArray) -> FloatArray:
+    """Symmetric square root by eigendecomposition (round-off negatives clipped to 0)."""
+    w, v = np.linalg.eigh(0.5 * (s + s.T))
+    return (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
 
 
 def w2_gaussian(p: Gaussian, q: Gaussian) -> float:
-    r"""Wasserstein-2 (Bures) distance between two Gaussians.
+    r"""Wasserstein-2 (Bures) distance between two Gaussians, with relative accuracy.
 
-    :math:`W_2^2 = |m_1 - m_0|^2 + \mathrm{tr}\,S_1 + \mathrm{tr}\,S_0
-    - 2\,\mathrm{tr}\,(S_0^{1/2} S_1 S_0^{1/2})^{1/2}`, square roots by symmetric
-    eigendecomposition. A negative value of the trace term within ``1e-12 (tr S0 + tr S1)`` is
-    round-off and is set to zero; anything below that is a bug and raises.
+    :math:`W_2^2 = |m_1 - m_0|^2 + B^2` with the Bures term
+    :math:`B^2 = \mathrm{tr}\,S_1 + \mathrm{tr}\,S_0 - 2\,\mathrm{tr}\,(S_0^{1/2} S_1
+    S_0^{1/2})^{1/2} = \min_U \|S_0^{1/2} - S_1^{1/2} U\|_F^2` over orthogonal ``U``. The trace
+    form cancels catastrophically when ``S_1 ~ S_0`` (relative error ``eps / B^2``); here the
+    minimiser (the orthogonal polar factor of :math:`S_1^{1/2} S_0^{1/2}`, by SVD) is found
+    first and the difference :math:`S_0^{1/2} - S_1^{1/2} U` formed entrywise, so the relative
+    error is ``eps |S^{1/2}| / B``. Diagonal covariances use
+    :math:`\sum_i (a_i - b_i)^2 / (\sqrt{a_i} + \sqrt{b_i})^2`, accurate to round-off. Both
+    covariances are divided by their largest entry first (scale 1e160 and 1e-160 alike), and the
+    two terms are combined with ``hypot``, so nothing overflows before the result does.
     """
-    w0, v0 = np.linalg.eigh(q.cov)
-    r0 = (v0 * np.sqrt(w0)) @ v0.T
-    mid = r0 @ p.cov @ r0
-    wm = np.linalg.eigvalsh(0.5 * (mid + mid.T))
-    scale = float(np.trace(p.cov) + np.trace(q.cov))
-    cross = float(np.sum(np.sqrt(np.clip(wm, 0.0, None))))
-    bures = scale - 2.0 * cross
-    if bures < -1e-12 * scale:  # pragma: no cover - cannot happen for valid covariances
-        raise ArithmeticError(f"Bures term {bures!r} is negative beyond round-off")
+    scale = float(max(np.max(np.abs(p.cov)), np.max(np.abs(q.cov))))
+    a, b = q.cov / scale, p.cov / scale
+    if (
+        np.count_nonzero(a - np.diag(np.diagonal(a))) == 0
+        and np.count_nonzero(b - np.diag(np.diagonal(b))) == 0
+    ):
+        da, db = np.diagonal(a), np.diagonal(b)
+        bures = float(np.sqrt(np.sum((da - db) ** 2 / (np.sqrt(da) + np.sqrt(db)) ** 2)))
+    else:
+        ra, rb = _sqrtm(a), _sqrtm(b)
+        left, _, right = np.linalg.svd(rb.T @ ra)
+        bures = float(np.linalg.norm(ra - rb @ (left @ right)))
     shift = p.mean - q.mean
-    return float(np.sqrt(max(bures, 0.0) + float(shift @ shift)))
+    top = float(np.max(np.abs(shift)))
+    dist = 0.0 if top == 0.0 else top * float(np.linalg.norm(shift / top))
+    with np.errstate(over="ignore"):  # beyond float64: +inf, the correct rounding
+        return float(np.hypot(dist, np.sqrt(scale) * bures))

@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._closed_forms import WhitenedComponents
-from ._divergence import Divergence
-from ._laws import Law, _assemble, as_mixture, components, single_gaussian
-from ._numerical import contrast_integrand, monte_carlo, quadrature
+from ._divergence import Divergence, numeric_divergence
+from ._laws import Law, _assemble, as_mixture, centred, components, single_gaussian
+from ._numerical import log_contrast_terms, monte_carlo, quadrature
 from ._tails import chi2_tail_check
 from ._validation import FloatArray
 
@@ -109,12 +109,15 @@ def contrast(
         diag = np.diagonal(terms)
         return signed_form(c, diag, np.exp(terms - 0.5 * (diag[:, None] + diag[None, :])))
 
+    centre = r.mean  # translation invariance, as in gaussian_oracle._divergence
+    a, b, r, spread = (centred(x, centre) for x in (a, b, r, spread))
+
     def integrand(x: FloatArray) -> FloatArray:
-        return contrast_integrand(a.logpdf(x), b.logpdf(x), r.logpdf(x))
+        return log_contrast_terms(a.logpdf(x), b.logpdf(x), r.logpdf(x))
 
     if r.dim <= 2:
         est = quadrature(spread, r, "chi2", tails, integrand)
         note = "" if est.converged else "cubature did not reach its tolerance; see abs_error"
-        return Divergence(est.value, est.abs_error, est.method, note)
+        return numeric_divergence(est, "J", note)
     est = monte_carlo(spread, as_mixture(r), "chi2", tails, n_samples, rng, integrand)
-    return Divergence(est.value, est.abs_error, est.method, "", est.n_samples)
+    return numeric_divergence(est, "J")

@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 
 from ._closed_forms import (
+    gaussian_boundary,
     kl_gaussian,
     log1p_chi2_gaussian,
     log1p_chi2_mixture_gaussian,
+    overflow_note,
     w2_gaussian,
 )
 from ._errors import DomainError, ShapeError
@@ -24,6 +26,7 @@ from ._laws import (
     Gaussian,  # noqa: F401 - the doctests use it
     Law,
     as_mixture,
+    centred,
     check_law,
     single_gaussian,
 )
@@ -141,12 +144,32 @@ def _numeric(
         )
     if method == "quadrature" and p.dim > 2:
         raise DomainError(f"method='quadrature' is available in dimension 1 or 2, not {p.dim}")
+    # translation invariance: work near the integrand's mass (q's mean for chi2, p's for KL),
+    # so that laws far from the origin keep the resolution of their boxes and samples
+    centre = q.mean if kind == "chi2" else p.mean
+    p, q = centred(p, centre), centred(q, centre)
     if method == "quadrature" or (method == "auto" and p.dim <= 2):
         est: Estimate = quadrature(p, q, kind, tails)
         note = "" if est.converged else "cubature did not reach its tolerance; see abs_error"
-        return Divergence(est.value, est.abs_error, est.method, note)
-    est = monte_carlo(p, q, kind, tails, n, rng)
-    return Divergence(est.value, est.abs_error, est.method, "", est.n_samples)
+    else:
+        est = monte_carlo(p, q, kind, tails, n, rng)
+        note = ""
+    return numeric_divergence(est, kind, note)
+
+
+def numeric_divergence(est: Estimate, what: str, note: str = "") -> Divergence:
+    """A :class:`Divergence` from a numerical :class:`Estimate`: beyond float64 it is ``inf``
+    with method "overflow" and the logarithm in ``reason``."""
+    if not np.isfinite(est.value):
+        log = "" if est.log_value is None else f": log {what} = {est.log_value:.12g}"
+        return Divergence(
+            float("inf"),
+            0.0,
+            "overflow",
+            f"finite (the tail rule holds) but beyond the float64 range{log} ({est.method})",
+            est.n_samples,
+        )
+    return Divergence(est.value, est.abs_error, est.method, note, est.n_samples)
 
 
 def chi2(
@@ -216,20 +239,30 @@ def chi2(
     q1 = single_gaussian(q)
     if q1 is not None and method in ("auto", "closed-form"):
         p1 = single_gaussian(p)
+        boundary = False
         try:
             if p1 is not None:
                 log1 = log1p_chi2_gaussian(p1, q1)
+                boundary = log1 == float("inf") and gaussian_boundary(p1, q1)
             else:
                 log1 = log1p_chi2_mixture_gaussian(as_mixture(p), q1)
-        except np.linalg.LinAlgError:
-            log1 = float("inf")
-        if log1 == float("inf"):  # the tail rule passed, but only by round-off
+        except np.linalg.LinAlgError:  # A_jk positive definite only to round-off
+            log1, boundary = float("inf"), True
+        if boundary:  # the tail rule passed, but only by round-off
             return Divergence(
                 float("inf"),
                 0.0,
                 "tail-rule",
                 "2 S_q - S_p is positive definite only to round-off (smallest eigenvalue within "
                 "the tail rule's tolerance): treated as the boundary, where chi2 = +inf",
+            )
+        if log1 == float("inf"):  # finite by the tail rule: an overflow, not an infinity
+            return Divergence(
+                float("inf"),
+                0.0,
+                "overflow",
+                "finite (the tail rule holds) but beyond the float64 range, and so is "
+                "log(1 + chi2): the means are too far apart in units of the covariances",
             )
         return closed_form_chi2(log1)
     return _numeric(p, q, "chi2", method, tails, n, gen)
@@ -274,7 +307,10 @@ def kl(
     n, gen = _options(method, n_samples, rng)
     p1, q1 = single_gaussian(p), single_gaussian(q)
     if p1 is not None and q1 is not None and method in ("auto", "closed-form"):
-        return Divergence(max(kl_gaussian(p1, q1), 0.0), 0.0, "closed-form")
+        value = kl_gaussian(p1, q1)
+        if value == float("inf"):  # KL of Gaussians is finite: beyond float64, not infinite
+            return Divergence(float("inf"), 0.0, "overflow", overflow_note(p1, q1))
+        return Divergence(max(value, 0.0), 0.0, "closed-form")
     return _numeric(p, q, "kl", method, None, n, gen)
 
 

@@ -30,6 +30,7 @@ from typing import Any, cast
 import numpy as np
 from scipy.integrate import cubature
 
+from ._errors import DomainError
 from ._laws import GaussianMixture, Law, as_mixture, components
 from ._tails import TailCheck
 from ._validation import FloatArray
@@ -42,41 +43,91 @@ QUAD_ATOL = 1e-13
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
+    """A numerical integral ``value = exp(log_scale) * I`` and its error (same scale).
+
+    ``log_scale`` is 0 unless the integrand exceeds ``e^600`` somewhere; then it is integrated
+    divided by ``exp(log_scale)`` and ``value`` may be ``inf`` (beyond float64) while
+    ``log_scale + log(I)`` is the logarithm of the finite value.
+    """
+
     value: float
     abs_error: float
     method: str
     n_samples: int = 0
     converged: bool = True
+    log_value: float | None = None
+
+
+#: integrands whose logarithm exceeds this somewhere are integrated in units of their peak
+_LOG_SHIFT_ABOVE = 600.0
+
+
+def _log_abs_expm1(r: FloatArray) -> FloatArray:
+    """``log |e^r - 1|`` for any real ``r`` (``-inf`` at 0), without overflow."""
+    out = np.full_like(r, -np.inf)
+    pos, neg = r > 0.0, r < 0.0
+    out[pos] = r[pos] + np.log(-np.expm1(-r[pos]))
+    out[neg] = np.log(-np.expm1(r[neg]))
+    return out
+
+
+def _log_chi2_terms(lp: FloatArray, lq: FloatArray) -> FloatArray:
+    """``log((p - q)^2 / q) = log q + 2 log |p/q - 1|`` from log-densities (``-inf`` where the
+    integrand vanishes): exact where ``p ~ q``, no overflow where ``q << p``."""
+    out = np.full_like(lp, -np.inf)
+    live = np.isfinite(lq) & (lp > -np.inf)
+    out[live] = lq[live] + 2.0 * _log_abs_expm1(lp[live] - lq[live])
+    only_q = np.isfinite(lq) & (lp == -np.inf)  # p vanishes: (p - q)^2 / q = q
+    out[only_q] = lq[only_q]
+    return out
 
 
 def _log_chi2_integrand(lp: FloatArray, lq: FloatArray) -> FloatArray:
     """``(p - q)^2 / q`` from log-densities, stable where ``p ~ q`` and where ``q << p``."""
-    r = lp - lq
-    out = np.zeros_like(r)
-    near = r <= 1.0
-    # q (p/q - 1)^2 = exp(lq) expm1(r)^2 : exact near p = q, no overflow when r <= 1
-    out[near] = np.exp(lq[near]) * np.expm1(r[near]) ** 2
-    far = ~near
-    out[far] = np.exp(2.0 * lp[far] - lq[far]) - 2.0 * np.exp(lp[far]) + np.exp(lq[far])
-    return out
+    with np.errstate(over="ignore"):  # beyond float64: +inf (integrals shift first: see below)
+        return np.exp(_log_chi2_terms(lp, lq))
 
 
-def contrast_integrand(la: FloatArray, lb: FloatArray, lr: FloatArray) -> FloatArray:
-    """``(a - b)^2 / r`` from log-densities: ``exp(2 max(la, lb) - lr) expm1(-|la - lb|)^2``,
-    exact where ``a ~ b`` and free of overflow where one dominates (0 where both vanish)."""
+def log_contrast_terms(la: FloatArray, lb: FloatArray, lr: FloatArray) -> FloatArray:
+    """``log((a - b)^2 / r) = 2 max(la, lb) - lr + 2 log(1 - e^{-|la - lb|})`` (``-inf`` where
+    the integrand vanishes): exact where ``a ~ b``, no overflow where one dominates."""
     top = np.maximum(la, lb)
-    out = np.zeros_like(top)
-    live = np.isfinite(top)
+    out = np.full_like(top, -np.inf)
+    live = np.isfinite(top) & np.isfinite(lr)
     gap = -np.abs(la[live] - lb[live])
-    out[live] = np.exp(2.0 * top[live] - lr[live]) * np.expm1(gap) ** 2
+    out[live] = 2.0 * top[live] - lr[live] + 2.0 * _log_abs_expm1(gap)
     return out
 
 
-def _kl_integrand(lp: FloatArray, lq: FloatArray) -> FloatArray:
+def _kl_integrand(lp: FloatArray, lq: FloatArray, log_scale: float = 0.0) -> FloatArray:
+    """``p log(p / q) / exp(log_scale)`` (0 where ``p`` vanishes)."""
     out = np.zeros_like(lp)
     pos = np.isfinite(lp)
-    out[pos] = np.exp(lp[pos]) * (lp[pos] - lq[pos])
+    with np.errstate(over="ignore", invalid="ignore"):
+        dens = np.exp(lp[pos] - log_scale)
+        out[pos] = np.where(dens > 0.0, dens * (lp[pos] - lq[pos]), 0.0)
     return out
+
+
+def _shift(log_f: Callable[[FloatArray], FloatArray], peaks: FloatArray) -> float:
+    """``log_scale``: the integrand's log at its candidate peaks, when it exceeds the shift
+    threshold (0 otherwise, so ordinary integrals are unchanged)."""
+    if not len(peaks):
+        return 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        top = float(np.max(log_f(peaks)))
+    return top if np.isfinite(top) and top > _LOG_SHIFT_ABOVE else 0.0
+
+
+def _scaled(value: float, error: float, log_scale: float) -> tuple[float, float, float | None]:
+    """``exp(log_scale) * (value, error)``; with the log of the value when it overflows."""
+    if log_scale == 0.0:
+        return value, error, None
+    with np.errstate(over="ignore"):
+        scale = float(np.exp(log_scale))
+        out, err = value * scale, error * scale
+    log_value = log_scale + float(np.log(value)) if value > 0.0 else None
+    return out, err, log_value
 
 
 def _box(centres: FloatArray, sds: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -122,6 +173,25 @@ def _chi2_box(p: Law, q: Law, tails: TailCheck) -> tuple[FloatArray, FloatArray]
     )
 
 
+#: float64 steps a component's standard deviation must span where it sits, for cubature to
+#: resolve it (GK21 nodes need room; below this the nodes collapse onto a few floats)
+_MIN_STEPS = 1e3
+
+
+def _check_resolution(centres: FloatArray, sds: FloatArray, lo: FloatArray, hi: FloatArray) -> None:
+    """Refuse a box that float64 cannot resolve at the width of some peak (the limit named)."""
+    ulp = np.spacing(np.maximum(np.abs(lo), np.abs(hi)))
+    steps = np.min(sds / ulp[None, :]) if len(sds) else np.inf
+    if not steps >= _MIN_STEPS:
+        raise DomainError(
+            f"the laws are too far apart for their widths to be integrated in float64: a "
+            f"component of standard deviation {float(np.min(sds)):.3g} sits in a box "
+            f"[{float(np.min(lo)):.3g}, {float(np.max(hi)):.3g}] whose float64 spacing is "
+            f"{float(np.max(ulp)):.3g} (at least {_MIN_STEPS:g} steps per standard deviation "
+            "are needed)"
+        )
+
+
 def _breakpoints(
     centres: FloatArray, sds: FloatArray, lo: FloatArray, hi: FloatArray
 ) -> list[FloatArray]:
@@ -155,9 +225,11 @@ def quadrature(
 ) -> Estimate:
     """Adaptive cubature (``scipy.integrate.cubature``, Gauss–Kronrod 21 product rule).
 
-    ``integrand`` replaces the chi-square / KL integrand (the box and breakpoints stay those of
-    ``kind`` for ``p`` against ``q``): used for ``J = int (a - b)^2 / q`` with ``p`` the
-    law of ``|a - b|`` (:mod:`gaussian_oracle._contrast`).
+    ``integrand`` (the **logarithm** of the integrand) replaces the chi-square one (the box and
+    breakpoints stay those of ``kind`` for ``p`` against ``q``): used for
+    ``J = int (a - b)^2 / q`` with ``p`` the law of ``|a - b|``
+    (:mod:`gaussian_oracle._contrast`). Chi-square integrands that exceed ``e^600`` are
+    integrated in units of their peak (:class:`Estimate`).
     """
     wp, mp, covp, _ = components(p)
     keep = wp > 0
@@ -170,29 +242,53 @@ def quadrature(
             centres = np.concatenate([centres, tm])
             sds = np.concatenate([sds, np.sqrt(np.diagonal(tc, axis1=1, axis2=2))])
 
-        def chi2_f(x: FloatArray) -> FloatArray:
-            return _log_chi2_integrand(p.logpdf(x), q.logpdf(x))
+        def chi2_log(x: FloatArray) -> FloatArray:
+            return _log_chi2_terms(p.logpdf(x), q.logpdf(x))
 
-        f: Callable[[FloatArray], FloatArray] = chi2_f if integrand is None else integrand
+        log_f = chi2_log if integrand is None else integrand
+        log_scale = _shift(log_f, centres)
+
+        def f(x: FloatArray) -> FloatArray:
+            with np.errstate(over="ignore"):
+                return np.exp(log_f(x) - log_scale)
     else:
         lo, hi = _box(centres, sds)
 
-        def f(x: FloatArray) -> FloatArray:
-            return _kl_integrand(p.logpdf(x), q.logpdf(x))
+        def kl_log(x: FloatArray) -> FloatArray:  # log |p log(p / q)|, for the shift only
+            lp, lq = p.logpdf(x), q.logpdf(x)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return lp + np.log(np.abs(lp - lq))
 
+        log_scale = _shift(kl_log, centres)
+
+        def f(x: FloatArray) -> FloatArray:
+            return _kl_integrand(p.logpdf(x), q.logpdf(x), log_scale)
+
+    _check_resolution(centres, sds, lo, hi)
     points = _breakpoints(centres, sds, lo, hi)
-    res: Any = cubature(
-        f,
-        lo,
-        hi,
-        rule="gk21",
-        rtol=QUAD_RTOL,
-        atol=QUAD_ATOL,
-        max_subdivisions=20_000,
-        points=points or None,
-    )
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        res: Any = cubature(
+            f,
+            lo,
+            hi,
+            rule="gk21",
+            rtol=QUAD_RTOL,
+            atol=QUAD_ATOL,
+            max_subdivisions=20_000,
+            points=points or None,
+        )
+    if np.isnan(res.estimate) or np.isnan(res.error):
+        raise DomainError(
+            "quadrature failed: the integrand exceeds the float64 range inside the box "
+            "(components far apart in units of their widths); no estimate is returned"
+        )
+    value, error, log_value = _scaled(float(res.estimate), float(res.error), log_scale)
     return Estimate(
-        float(res.estimate), float(res.error), "quadrature", converged=res.status == "converged"
+        value,
+        error,
+        "quadrature",
+        converged=res.status == "converged",
+        log_value=log_value,
     )
 
 
@@ -231,20 +327,28 @@ def monte_carlo(
 ) -> Estimate:
     """Importance sampling (chi-square) or plain sampling from ``p`` (KL); one standard error.
 
-    ``integrand`` replaces the chi-square integrand, with the chi-square proposal of ``p``
-    against ``q`` (see :func:`quadrature`).
+    ``integrand`` (the logarithm of the integrand) replaces the chi-square one, with the
+    chi-square proposal of ``p`` against ``q`` (see :func:`quadrature`); sums of terms beyond
+    ``e^600`` are taken in units of the largest.
     """
     if kind == "chi2":
         g = _proposal(p, q, cast(TailCheck, tails))
         x = g.sample(n_samples, rng)
-        lg = g.logpdf(x)
-        body = _log_chi2_integrand(p.logpdf(x), q.logpdf(x)) if integrand is None else integrand(x)
-        vals = body / np.exp(lg)
+        log_body = _log_chi2_terms(p.logpdf(x), q.logpdf(x)) if integrand is None else integrand(x)
+        log_vals = log_body - g.logpdf(x)
+        top = float(np.max(log_vals))
+        log_scale = top if np.isfinite(top) and top > _LOG_SHIFT_ABOVE else 0.0
+        vals = np.exp(log_vals - log_scale)
         method = "importance-sampling"
     else:
         x = as_mixture(p).sample(n_samples, rng)
-        vals = p.logpdf(x) - q.logpdf(x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            vals = p.logpdf(x) - q.logpdf(x)
+        top = float(np.max(np.abs(vals)))
+        log_scale = float(np.log(top)) if np.isfinite(top) and top > 1e300 else 0.0
+        vals = vals / np.exp(log_scale)
         method = "monte-carlo"
     mean = float(np.mean(vals))
     se = float(np.std(vals, ddof=1) / np.sqrt(n_samples))
-    return Estimate(mean, se, method, n_samples=n_samples)
+    value, error, log_value = _scaled(mean, se, log_scale)
+    return Estimate(value, error, method, n_samples=n_samples, log_value=log_value)

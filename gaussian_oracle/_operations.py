@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ._errors import NotPositiveDefiniteError, ShapeError
+from ._errors import DomainError, NotPositiveDefiniteError, ShapeError
 from ._laws import (
     Gaussian,
     GaussianMixture,
@@ -95,7 +95,15 @@ def convolve(law: L, h: float) -> L:
     law = check_law("law", law)
     h = check_scalar("h", h, low=0.0)
     means, covs = _stack(law)
-    return _rebuild(law, means, covs + h * h * np.eye(means.shape[1]), valid=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # h^2 = inf: refused just below
+        new_covs = covs + h * h * np.eye(means.shape[1])
+    if not np.all(np.isfinite(new_covs)):
+        limit = float(np.sqrt(np.finfo(float).max - np.max(np.abs(covs))))
+        raise DomainError(
+            f"h={h!r} makes the smoothed covariance exceed the float64 range "
+            f"(h^2 + S beyond 1.8e308); h must be below {limit:.4g}"
+        )
+    return _rebuild(law, means, new_covs, valid=True)
 
 
 def push_forward(law: L, A: Any, b: Any = 0.0) -> L:
@@ -136,8 +144,14 @@ def push_forward(law: L, A: Any, b: Any = 0.0) -> L:
         raise ShapeError(
             f"b has shape {shift.shape}; with A of shape {a.shape} it must be ({d_out},)"
         )
-    new_means = means @ a.T + shift
-    new_covs = a @ covs @ a.T  # batched over components
+    with np.errstate(over="ignore", invalid="ignore"):
+        new_means = means @ a.T + shift
+        new_covs = a @ covs @ a.T  # batched over components
+    if not (np.all(np.isfinite(new_means)) and np.all(np.isfinite(new_covs))):
+        raise DomainError(
+            f"A={_show(a)}, b={_show(shift)} map the law beyond the float64 range (the image's "
+            "means or covariances overflow); scale the law or the map down"
+        )
     try:
         return _rebuild(law, new_means, new_covs)
     except NotPositiveDefiniteError as exc:

@@ -80,9 +80,12 @@ class PairCache:
             live = np.flatnonzero(self.finite[:size])
             if len(rows):
                 block = self.comps.take(rows).log_terms(self.comps.take(live))
-                self.diag[rows] = block[np.arange(len(rows)), np.searchsorted(live, rows)]
-                norm = block - 0.5 * (self.diag[rows][:, None] + self.diag[live][None, :])
-                normed = np.exp(np.minimum(norm, 0.0))  # <= 1 by Cauchy-Schwarz (round-off)
+                self.diag[rows] = self.comps.take(rows).log_terms_diagonal()  # no inf - inf
+                with np.errstate(invalid="ignore"):  # inf - inf: an overflowed diagonal, below
+                    norm = block - 0.5 * (self.diag[rows][:, None] + self.diag[live][None, :])
+                # <= 1 by Cauchy-Schwarz (round-off); NaN only beside an overflowed diagonal
+                # term, which makes every sum it enters +inf through u: 0 is safe there
+                normed = np.nan_to_num(np.exp(np.minimum(norm, 0.0)), nan=0.0)
                 self.kernel[np.ix_(rows, live)] = normed
                 self.kernel[np.ix_(live, rows)] = normed.T
         return np.asarray(idx, dtype=np.intp)

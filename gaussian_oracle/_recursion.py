@@ -96,7 +96,9 @@ def standard_init_endpoint(law: Gaussian, diffusion: Diffusion) -> Gaussian:
         N\big((1 - a^2)\,C^{-1} m,\; S - a^2 S C^{-1} S + a^2 S C^{-2} S\big),
 
     computed in the eigenbasis of :math:`S` (eigenvalue :math:`\lambda` maps to
-    :math:`\lambda - a^4 \lambda^2 (\lambda - 1) / c^2`, :math:`c = a^2\lambda + 1 - a^2`).
+    :math:`\lambda - a^4 \lambda^2 (\lambda - 1) / c^2`, :math:`c = a^2\lambda + 1 - a^2`,
+    evaluated as :math:`\lambda (1 - a^2)(1 + r) / c + r^2` with :math:`r = a^2 \lambda / c
+    \in [0, 1]`, which neither overflows nor cancels for any eigenvalue).
     Derived in this project (THEORY.md §1: the initial mismatch carried to the end); the tests
     check it against the moment ODEs of :class:`LinearGaussianOracle` with zero error.
 
@@ -116,7 +118,8 @@ def standard_init_endpoint(law: Gaussian, diffusion: Diffusion) -> Gaussian:
     lam, vec = np.linalg.eigh(end.cov)
     c = a2 * lam + (-np.expm1(-diffusion.horizon))
     mean_gain = (1.0 - a2) / c
-    new_lam = lam - a2 * a2 * lam * lam * (lam - 1.0) / (c * c)
+    r = a2 * lam / c  # in [0, 1]; lam - r^2 (lam - 1) = lam (1 - r)(1 + r) + r^2
+    new_lam = lam * mean_gain * (1.0 + r) + r * r
     mean = vec @ (mean_gain * (vec.T @ end.mean))
     return Gaussian(mean, (vec * new_lam) @ vec.T)
 

@@ -48,13 +48,60 @@ def score(law: Law, x: Any, t: float = 0.0) -> FloatArray:
     weights, means, _, factors = components(marginal)
     logn, z = _component_terms(means, factors, pts, with_whitened=True)
     z = cast(FloatArray, z)  # requested with with_whitened=True, so never None
-    # component scores -S^{-1}(x - m) = -L^{-T} z
-    comp = -(z @ factors.chol_inv)  # rows of -L^{-T} z
+    comp = _component_scores(z, factors.chol_inv)
     if isinstance(marginal, Gaussian):
         out = comp[0]
     else:
         with np.errstate(divide="ignore"):
-            logw = np.log(weights)
-        resp = softmax(logw[:, None] + logn, axis=0)
-        out = np.einsum("kn,kni->ni", resp, comp)
+            joint = np.log(weights)[:, None] + logn
+        far = ~np.isfinite(np.max(joint, axis=0))
+        if np.any(far):
+            joint[:, far] = _far_log_weights(z[:, far], np.log(weights), factors.logdet)
+        resp = softmax(joint, axis=0)
+        # components of zero responsibility contribute nothing, even where their score is inf
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.einsum("kn,kni->ni", resp, np.where(resp[..., None] > 0.0, comp, 0.0))
     return out.reshape((*batch, law.dim))
+
+
+def _component_scores(z: FloatArray, chol_inv: FloatArray) -> FloatArray:
+    """``-S_k^{-1}(x - m_k) = -L_k^{-T} z`` per component and point, shape ``(K, n, d)``.
+
+    Where the product overflows (points beyond ~1e154 sd) it is formed in units of
+    ``max |z|`` and rescaled, so an out-of-range score is ``+-inf`` with its sign, never NaN.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        comp = -(z @ chol_inv)
+    bad = ~np.all(np.isfinite(comp), axis=-1)
+    if np.any(bad):
+        zb = z[bad]
+        unit = np.max(np.abs(zb), axis=-1, keepdims=True)
+        k_idx = np.nonzero(bad)[0]
+        inner = -np.einsum("mi,mij->mj", _in_units(zb, unit), chol_inv[k_idx])
+        with np.errstate(over="ignore", invalid="ignore"):
+            comp[bad] = np.where(inner == 0.0, 0.0, inner * unit)
+    return comp
+
+
+def _in_units(z: FloatArray, unit: FloatArray) -> FloatArray:
+    """``z / unit`` where ``unit = max |z|`` may itself be ``inf`` (an overflowed ``z``): the
+    infinite entries become their sign and the finite ones 0, the limit of the ratio."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(z), np.sign(z), z / unit)
+
+
+def _far_log_weights(z: FloatArray, logw: FloatArray, logdet: FloatArray) -> FloatArray:
+    """Unnormalised log-responsibilities at points where every ``|z_k|^2`` overflowed.
+
+    ``log w_k - log det S_k / 2 - c^2 q_k / 2`` with ``c = max |z|`` per point and
+    ``q_k = |z_k / c|^2 <= d``: only differences of ``q_k`` matter, so the component(s) with
+    the smallest ``q_k`` (the heaviest tails towards the point) keep their weight and the
+    others get ``-inf`` (or a finite penalty when ``c^2`` is representable).
+    """
+    unit = np.max(np.abs(z), axis=(0, 2))  # (n,)
+    zs = _in_units(z, unit[None, :, None])
+    q = np.einsum("kni,kni->kn", zs, zs)
+    gap = q - np.min(q, axis=0, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        penalty = np.where(gap > 0.0, -0.5 * unit[None, :] ** 2 * gap, 0.0)
+    return logw[:, None] - 0.5 * logdet[:, None] + penalty

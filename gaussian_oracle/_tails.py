@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linprog, minimize
 
-from ._errors import FinitenessUndecidedError
+from ._errors import FinitenessUndecidedError, ShapeError
 from ._laws import Law, components
 from ._validation import FloatArray, _show
 
@@ -42,7 +42,7 @@ class TailCheck:
     tail_precision : ndarray, shape (K_p,)
         When finite: a positive lower bound on :math:`\\min_u \\varphi_j(u)` for each component
         of ``p`` (``inf`` for zero-weight components). Used to size quadrature boxes and
-        importance-sampling proposals.
+        importance-sampling proposals. ``-inf`` throughout when infinite.
     cover : ndarray of int, shape (K_p,)
         Index of a component ``l`` of ``q`` with :math:`2P_j - P_l` positive definite, or -1.
     """
@@ -57,7 +57,8 @@ class TailCheck:
 
 
 def _infinite(j: int, u: FloatArray | None, reason: str, exact: bool, kp: int) -> TailCheck:
-    return TailCheck(False, exact, reason, j, u, np.full(kp, np.nan), np.full(kp, -1))
+    # no Gaussian decay: the tail precision is -inf (not a number to size anything with)
+    return TailCheck(False, exact, reason, j, u, np.full(kp, -np.inf), np.full(kp, -1))
 
 
 def _commuting_basis(mats: FloatArray) -> FloatArray | None:
@@ -75,7 +76,18 @@ def _commuting_basis(mats: FloatArray) -> FloatArray | None:
 
 
 def _lp_min_max(coeffs: FloatArray) -> tuple[float, FloatArray]:
-    """``min_{lam in simplex} max_l coeffs[l] . lam``; returns value and minimiser."""
+    """``min_{lam in simplex} max_l coeffs[l] . lam``; returns value and minimiser.
+
+    Solved on ``coeffs / max |coeffs|`` (the minimiser and the sign do not change; the value
+    scales back), so precisions of any magnitude stay within the solver's range."""
+    unit = float(np.max(np.abs(coeffs)))
+    if unit == 0.0 or not np.isfinite(unit):
+        unit = 1.0
+    value, lam = _lp_min_max_unit(coeffs / unit)
+    return value * unit, lam
+
+
+def _lp_min_max_unit(coeffs: FloatArray) -> tuple[float, FloatArray]:
     n_l, d = coeffs.shape
     c = np.zeros(d + 1)
     c[-1] = 1.0
@@ -115,6 +127,30 @@ def _circle_min(b: FloatArray) -> tuple[float, FloatArray]:
     return float(env[k]), np.array([np.cos(theta), np.sin(theta)])
 
 
+#: (components of p) x (components of q) x d x d entries per block of the whitened test
+_WHITE_BUDGET = 2_000_000
+
+
+def _whitened_top(chol_p: FloatArray, cinv_q: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Top singular value and left singular vector of ``A = L_l^{-1} L_j`` for every ``(j, l)``.
+
+    ``A A^T = L_l^{-1} S_j L_l^{-T}`` is ``S_j`` whitened by ``S_l``; its top eigenvalue is the
+    square of the returned value (not formed: it may exceed float64 where the value does not).
+    Computed in blocks of components of ``p`` (shapes ``(K_p, K_q)`` and ``(K_p, K_q, d)``).
+    """
+    kp, d = chol_p.shape[0], chol_p.shape[-1]
+    kq = cinv_q.shape[0]
+    top = np.empty((kp, kq))
+    vec = np.empty((kp, kq, d))
+    rows = max(1, _WHITE_BUDGET // max(1, kq * d * d))
+    for start in range(0, kp, rows):
+        block = slice(start, min(kp, start + rows))
+        a = cinv_q[None] @ chol_p[block][:, None]
+        u, sv, _ = np.linalg.svd(a)
+        top[block], vec[block] = sv[..., 0], u[..., :, 0]
+    return top, vec
+
+
 def _envelope(b: FloatArray, u: FloatArray) -> float:
     u = u / np.linalg.norm(u)
     return float(np.max(np.einsum("i,lij,j->l", u, b, u)))
@@ -126,6 +162,10 @@ def _max_lambda_min(b: FloatArray, tol: float) -> tuple[float, float, list[Float
     Returns ``(lower, upper, directions)``: a certified lower bound, an LP upper bound, and the
     cut directions (candidates for a heavier-tail witness).
     """
+    unit = float(np.max(np.abs(b)))  # the solver works on b / unit (signs unchanged)
+    if unit == 0.0 or not np.isfinite(unit):
+        unit = 1.0
+    b, tol = b / unit, tol / unit
     n_l = len(b)
     cuts = [np.linalg.eigh(bl)[1][:, 0] for bl in b]
     cuts.append(np.linalg.eigh(b.mean(axis=0))[1][:, 0])
@@ -154,7 +194,7 @@ def _max_lambda_min(b: FloatArray, tol: float) -> tuple[float, float, list[Float
         if lower > tol or upper < -tol or upper - lower < 0.1 * tol:
             break
         cuts.append(v[:, 0])
-    return lower, upper, cuts
+    return lower * unit, upper * unit, cuts
 
 
 def _witness_search(b: FloatArray, starts: list[FloatArray]) -> tuple[float, FloatArray]:
@@ -207,8 +247,11 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
 
     How :math:`\min_u \varphi_j` is decided
     ---------------------------------------
-    1. Some :math:`B_{jl}` positive definite: finite (the usual case; certificate ``l``).
-    2. ``q`` a single Gaussian: the sign of :math:`\lambda_{\min}(B_{j1})` (exact).
+    1. Some :math:`B_{jl}` positive definite: finite (the usual case; certificate ``l``). Decided
+       scale-free: :math:`B_{jl} \succ 0` iff the largest eigenvalue of :math:`S_j` whitened by
+       :math:`S_l` (:math:`L_l^{-1} S_j L_l^{-\top}`) is below 2, which no condition number of
+       the covariances disturbs (``chi2(p, p)`` is finite for every accepted ``p``).
+    2. ``q`` a single Gaussian: the same whitened eigenvalue against 2 (exact).
     3. All precisions commute (isotropic or diagonal covariances, or any simultaneously
        diagonalisable set): in the common eigenbasis :math:`\varphi_j` is a max of linear forms in
        :math:`u_i^2`, and its minimum over the simplex is a linear program (exact).
@@ -221,9 +264,11 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
        finite) and a search for a direction with :math:`\varphi_j(u) < 0` (certifies infinite); if
        neither is found, :class:`FinitenessUndecidedError` is raised.
 
-    Tolerance: a tail exponent within ``TAIL_RTOL = 1e-10`` times the largest precision eigenvalue
-    involved is "zero to round-off" (precision matrices carry relative round-off up to
-    ``cond(S) * 2^-52``, below 1e-10 for the condition numbers this library accepts in practice).
+    Tolerance: in cases 1–2 a whitened eigenvalue within ``TAIL_RTOL = 1e-10`` of 2 (relative) is
+    the boundary. Whitening carries relative round-off about ``sqrt(cond(S)) * 2^-52``: 1e-15 for
+    well-conditioned covariances, 7e-10 at the accepted limit ``cond(S) = 1e13`` (where a
+    decision that close to the boundary is round-off either way). In cases 3–6 a tail exponent
+    within ``TAIL_RTOL`` times the largest precision eigenvalue involved is "zero to round-off".
 
     Parameters
     ----------
@@ -236,6 +281,8 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
 
     Raises
     ------
+    ShapeError
+        If the laws have different dimensions.
     FinitenessUndecidedError
         Only in case 6 of the rule when no certificate either way was found.
 
@@ -248,8 +295,10 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
     >>> t.finite, t.exact
     (False, True)
     """
+    if p.dim != q.dim:
+        raise ShapeError(f"p has dimension {p.dim} and q has dimension {q.dim}; they must match")
     wp, _, covp, fp = components(p)
-    wq, _, _, fq = components(q)
+    wq, _, covq, fq = components(q)
     kp = len(wp)
     prec_p = fp.precisions()
     prec_q = fq.precisions()[wq > 0]
@@ -257,33 +306,43 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
     tail = np.full(kp, np.inf)
     cover = np.full(kp, -1)
     q_index = np.flatnonzero(wq > 0)
-    # case 1 for every component at once (the usual outcome); the loop below handles the rest
     live = wp > 0
-    lam_p = np.linalg.eigvalsh(prec_p)[:, -1]
-    tols = TAIL_RTOL * np.maximum(lam_p, float(lam_q.max()))
-    mins = np.linalg.eigvalsh(2.0 * prec_p[:, None] - prec_q[None])[..., 0]
-    best_all = np.argmax(mins, axis=1)
-    best_val = mins[np.arange(kp), best_all]
-    if np.all(best_val[live] > tols[live]):
-        tail[live], cover[live] = best_val[live], q_index[best_all[live]]
+    # case 1 for every component at once (the usual outcome), scale-free: the largest eigenvalue
+    # of S_j whitened by S_l (the square of ``sig``) below 2 (1 - TAIL_RTOL)
+    sig, vec = _whitened_top(fp.chol, fq.chol_inv[wq > 0])
+    covered = sig < np.sqrt(2.0 * (1.0 - TAIL_RTOL))
+    best = np.argmin(np.where(covered, sig, np.inf), axis=1)
+    js = np.flatnonzero(live & np.any(covered, axis=1))
+    if len(js):
+        # the tail precision lambda_min(2 P_j - P_l) sizes quadrature boxes and proposals: the
+        # direct eigenvalue where it stands above its round-off (absolute error ~ eps |B|), else
+        # the certified lower bound (2 / sig^2 - 1) / lambda_max(S_l)
+        lb = best[js]
+        direct = np.linalg.eigvalsh(2.0 * prec_p[js] - prec_q[lb])[:, 0]
+        scale = np.maximum(np.linalg.eigvalsh(prec_p[js])[:, -1], float(lam_q.max()))
+        s_l = np.linalg.eigvalsh(covq[q_index[lb]])[:, -1]
+        with np.errstate(over="ignore", divide="ignore"):  # sig -> 0: p far narrower than q
+            certified = (2.0 / sig[js, lb] ** 2 - 1.0) / s_l
+        tail[js] = np.where(direct > TAIL_RTOL * scale, direct, certified)
+        cover[js] = q_index[lb]
+    if np.all(covered[live].any(axis=1)):
         return TailCheck(True, True, "", None, None, tail, cover)
     for j in range(kp):
-        if wp[j] == 0.0:
+        if wp[j] == 0.0 or cover[j] >= 0:
             continue
         b = 2.0 * prec_p[j][None] - prec_q
         tol = TAIL_RTOL * max(float(np.linalg.eigvalsh(prec_p[j])[-1]), float(lam_q.max()))
-        w, v = np.linalg.eigh(b)
-        best = int(np.argmax(w[:, 0]))
-        if w[best, 0] > tol:
-            tail[j], cover[j] = w[best, 0], q_index[best]
-            continue
         head = f"component {j} of p (covariance {_show(covp[j])}) "
         if len(b) == 1:
-            u = v[0][:, 0]
-            if w[0, 0] < -tol:
+            # the direction of heavier tails: the top eigenvector v of the whitened S_j, mapped
+            # back (u = L_q^{-T} v gives u^T B u = 2 / lambda - 1 < 0 per unit of |L^{-T} v|^2)
+            u = fq.chol_inv[q_index[0]].T @ vec[j, 0]
+            u = u / np.linalg.norm(u)
+            if sig[j, 0] > np.sqrt(2.0 * (1.0 + TAIL_RTOL)):
                 why = (
                     f"{head}has heavier tails than q along {np.round(u, 6).tolist()}: "
-                    f"2 S_q - S_p is not positive definite, so chi2 = +inf"
+                    f"2 S_q - S_p is not positive definite (S_p whitened by S_q has eigenvalue "
+                    f"{sig[j, 0]:.6g}^2 > 2), so chi2 = +inf"
                 )
             else:
                 why = (

@@ -40,11 +40,21 @@ def _show(value: Any) -> str:
 
 
 def as_float_array(name: str, value: Any) -> FloatArray:
-    """Convert ``value`` to a float64 array, rejecting non-numeric and non-finite entries."""
+    """Convert ``value`` to a float64 array, rejecting non-numeric and non-finite entries.
+
+    Only integers and floats (Python or NumPy) are numbers here: strings such as ``"0.3"``,
+    booleans and other objects are refused rather than converted.
+    """
     try:
-        arr = np.array(value, dtype=np.float64)
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "iuf":
+            raise TypeError(raw.dtype)
+        arr = np.array(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise DomainError(f"{name}={value!r} must be a real number or array of reals") from exc
+        kind = "a bool" if isinstance(value, bool | np.bool_) else type(value).__name__
+        raise DomainError(
+            f"{name}={value!r} must be a real number or array of reals (got {kind})"
+        ) from exc
     if not np.all(np.isfinite(arr)):
         raise DomainError(f"{name}={_show(arr)} must be finite (no NaN or inf)")
     return arr
