@@ -7,6 +7,7 @@ GenerationInstance, RecursionInstance, curated_instances -- what the checks run 
 verify, Report, PROFILES, draw_instances -- the report (tables, JSON, figures).
 phase_diagram, PhaseDiagram, KINDS -- regime phase diagrams, theory beside the oracle's exact D.
 verification.strategies -- Hypothesis strategies of valid instances (import on demand).
+VerificationError, UnknownCheckError, InstanceKindError -- errors (``ValueError`` subclasses).
 
 Command line: ``diffusion-collapse`` (``python -m verification``), see :mod:`verification.cli`.
 
@@ -17,6 +18,7 @@ References
 """
 
 from ._checks import CHECKS, Check, CheckResult, Constants, run_check
+from ._errors import InstanceKindError, UnknownCheckError, VerificationError
 from ._instances import GenerationInstance, RecursionInstance, curated_instances
 from ._phase import KINDS, PhaseDiagram, phase_diagram
 from ._report import PROFILES, Report, draw_instances, verify
@@ -29,9 +31,12 @@ __all__ = [
     "CheckResult",
     "Constants",
     "GenerationInstance",
+    "InstanceKindError",
     "PhaseDiagram",
     "RecursionInstance",
     "Report",
+    "UnknownCheckError",
+    "VerificationError",
     "curated_instances",
     "draw_instances",
     "phase_diagram",

@@ -37,6 +37,7 @@ import numpy as np
 
 import bounds as B
 
+from ._errors import InstanceKindError, UnknownCheckError, VerificationError, number
 from ._instances import GenerationInstance, Instance, RecursionInstance
 from ._steps import eta_interval, lower_recursion_ideal, run_steps
 
@@ -70,6 +71,10 @@ class Constants:
     C: float = 1.0
     c: float = 1.0
     c2: float = 4.0
+
+    def __post_init__(self) -> None:
+        for name in ("C", "c", "c2"):
+            object.__setattr__(self, name, number(name, getattr(self, name), low=0.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -651,6 +656,13 @@ CHECKS: dict[str, Check] = _registry()
 def run_check(check_id: str, instance: Instance, constants: Constants | None = None) -> CheckResult:
     """Run the check ``check_id`` on ``instance`` (which must be of the check's kind).
 
+    Raises
+    ------
+    UnknownCheckError
+        If ``check_id`` is not in :data:`CHECKS` (a ``ValueError``).
+    InstanceKindError
+        If the instance is of the other kind (one generation vs a recursion).
+
     Examples
     --------
     >>> from verification import curated_instances
@@ -658,12 +670,15 @@ def run_check(check_id: str, instance: Instance, constants: Constants | None = N
     >>> run_check("prop-3.1", inst).status
     'holds'
     """
-    if check_id not in CHECKS:
-        raise KeyError(f"unknown check {check_id!r}; known: {', '.join(CHECKS)}")
+    if not isinstance(check_id, str) or check_id not in CHECKS:
+        known = ", ".join(CHECKS)
+        raise UnknownCheckError(f"check_id={check_id!r} is not a check; known: {known}")
     check = CHECKS[check_id]
     want = GenerationInstance if check.kind == "generation" else RecursionInstance
     if not isinstance(instance, want):
-        raise TypeError(
-            f"check {check_id!r} needs a {want.__name__}, got {type(instance).__name__}"
+        raise InstanceKindError(
+            f"instance={type(instance).__name__}: check {check_id!r} needs a {want.__name__}"
         )
+    if constants is not None and not isinstance(constants, Constants):
+        raise VerificationError(f"constants={constants!r} must be a Constants")
     return check.fn(instance, constants or Constants())

@@ -27,6 +27,8 @@ from gaussian_oracle import (
     run_recursion,
 )
 
+from ._errors import VerificationError, integer
+
 FloatArray = NDArray[np.float64]
 
 #: time profiles of an affine error, as a factor g(s) of the forward time s in [t0, T]
@@ -40,7 +42,7 @@ def _profile_factor(profile: str, T: float) -> Any:
         return lambda s: s / T
     if profile == "clean":  # large near the data (s near t0)
         return lambda s: float(np.exp(-s))
-    raise ValueError(f"profile={profile!r} must be one of {', '.join(PROFILES)}")
+    raise VerificationError(f"profile={profile!r} must be one of {', '.join(PROFILES)}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,7 +181,11 @@ def curated_instances(generations: int = 12) -> list[Instance]:
     * recursions in d = 1: a constant bias (non-summable errors: a floor), a geometrically
       decaying bias (summable: the literal Thm 4.2 display fails), and the exact score (early
       stopping only).
+
+    ``generations`` (an integer >= 2) is the length of the recursions: the checks of the
+    accumulated statements compare halves and thirds of a run.
     """
+    generations = integer("generations", generations, 2)
     exact = Diffusion(T=4.0, t0=0.02, init="exact")
     standard = Diffusion(T=4.0, t0=0.02, init="standard")
     d2 = Gaussian([0.5, -0.3], [[1.2, 0.3], [0.3, 0.7]])

@@ -50,6 +50,7 @@ from bounds import (
 )
 from gaussian_oracle import AffinePushforward, Diffusion, Gaussian, run_recursion
 
+from ._errors import VerificationError, integer, number
 from ._output import atomic_write
 
 __all__ = ["KINDS", "PhaseDiagram", "phase_diagram"]
@@ -84,26 +85,34 @@ _COLUMNS = (
 
 
 def _check_grid(name: str, values: Any, low: float, high: float) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
+    try:
+        raw = np.asarray(values)
+    except ValueError as exc:  # ragged
+        raise VerificationError(f"{name}={values!r} must be a vector of real numbers") from exc
+    if raw.dtype.kind not in "iuf":
+        raise VerificationError(f"{name}={values!r} must be a vector of real numbers")
+    arr = raw.astype(float)
     if arr.ndim != 1 or arr.size < 2:
-        raise ValueError(f"{name} must be a vector of at least 2 values (got shape {arr.shape})")
+        raise VerificationError(
+            f"{name} must be a vector of at least 2 values (got shape {arr.shape})"
+        )
     if not np.all(np.isfinite(arr)) or np.any(arr < low) or np.any(arr > high):
-        raise ValueError(f"{name} must lie in [{low:g}, {high:g}] (got {arr.min()}..{arr.max()})")
+        raise VerificationError(
+            f"{name} must lie in [{low:g}, {high:g}] (got {arr.min()}..{arr.max()})"
+        )
     if np.any(np.diff(arr) <= 0):
-        raise ValueError(f"{name} must be strictly increasing")
+        raise VerificationError(f"{name} must be strictly increasing")
     return arr
 
 
 def _integer(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
-    return int(value)
+    return integer(name, value, minimum)
 
 
 def _positive(name: str, value: Any) -> float:
-    x = float(value)
-    if not math.isfinite(x) or x <= 0.0:
-        raise ValueError(f"{name}={value!r} must be a finite number > 0")
+    x = number(name, value)
+    if x <= 0.0:
+        raise VerificationError(f"{name}={value!r} must be a finite number > 0")
     return x
 
 
@@ -211,7 +220,9 @@ class PhaseDiagram:
         reader = csv.reader(body)
         header = next(reader, None)
         if header is None or tuple(header) != _COLUMNS or meta.get("kind") not in KINDS:
-            raise ValueError(f"{path}: not a phase-diagram CSV written by PhaseDiagram.to_csv")
+            raise VerificationError(
+                f"{path}: not a phase-diagram CSV written by PhaseDiagram.to_csv"
+            )
         cols: dict[str, list[str]] = {k: [] for k in _COLUMNS}
         for rec in reader:
             for k, v in zip(_COLUMNS, rec, strict=True):
@@ -225,7 +236,7 @@ class PhaseDiagram:
     ) -> list[Path]:
         """Write ``phase-<kind>.<format>`` and ``phase-<kind>.csv`` into ``out_dir``."""
         if format not in FORMATS:
-            raise ValueError(f"format={format!r} must be one of {', '.join(FORMATS)}")
+            raise VerificationError(f"format={format!r} must be one of {', '.join(FORMATS)}")
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         fig = self.figure
@@ -409,22 +420,21 @@ def phase_diagram(
     (2, 1, 0.2, 0.125)
     """
     if kind not in KINDS:
-        raise ValueError(f"kind={kind!r} must be one of {', '.join(KINDS)}")
+        raise VerificationError(f"kind={kind!r} must be one of {', '.join(KINDS)}")
     if bias not in ("aligned", "alternating"):
-        raise ValueError(f"bias={bias!r} must be 'aligned' or 'alternating'")
+        raise VerificationError(f"bias={bias!r} must be 'aligned' or 'alternating'")
     horizon = _integer("horizon", horizon, 1)
     points = _integer("points", points, 2)
     eps0_2 = _positive("eps0_2", eps0_2)
-    for name, x in (("c2", c2), ("C_bias", C_bias)):
-        if not math.isfinite(float(x)) or float(x) < 0.0:
-            raise ValueError(f"{name}={x!r} must be a finite number >= 0")
-    if not 0.0 <= float(eta_min) <= 1.0:
-        raise ValueError(f"eta_min={eta_min!r} must lie in [0, 1]")
+    c2, C_bias = number("c2", c2, low=0.0), number("C_bias", C_bias, low=0.0)
+    eta_min = number("eta_min", eta_min, low=0.0, high=1.0)
     diff = diffusion if diffusion is not None else Diffusion(T=4.0, t0=0.02, init="exact")
     if not isinstance(diff, Diffusion) or diff.init != "exact":
-        raise ValueError("diffusion must be a Diffusion with init='exact' (the oracle's recursion)")
+        raise VerificationError(
+            "diffusion must be a Diffusion with init='exact' (the oracle's recursion)"
+        )
     if schedule is not None and kind != "horizon":
-        raise ValueError("schedule applies to kind='horizon' only")
+        raise VerificationError("schedule applies to kind='horizon' only")
     sched: Schedule = schedule if schedule is not None else ConstantSchedule(0.01)
     a = _check_grid("alphas", np.linspace(0.0, 1.0, points) if alphas is None else alphas, 0.0, 1.0)
     default = {
@@ -441,9 +451,9 @@ def phase_diagram(
     }[kind]
     p = _check_grid("values", default if values is None else values, *limits)
     if kind == "floor" and np.any(p <= 0.0):
-        raise ValueError("values of the floor diagram must be > 0 (eps^2 is on a log axis)")
+        raise VerificationError("values of the floor diagram must be > 0 (eps^2 is on a log axis)")
     if kind == "horizon" and np.any(p != np.round(p)):
-        raise ValueError("values of the horizon diagram must be whole generations")
+        raise VerificationError("values of the horizon diagram must be whole generations")
 
     cols: dict[str, list[Any]] = {k: [] for k in _COLUMNS}
     energies: list[np.ndarray] = []  # per row of the grid (one value of the second axis)

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from ._checks import CHECKS, CheckResult, Constants, _accumulated
+from ._errors import VerificationError, integer
 from ._instances import GenerationInstance, Instance, RecursionInstance, curated_instances
 from ._output import PALETTE, atomic_write, json_default
 from ._phase import PhaseDiagram, phase_diagram
@@ -515,8 +516,11 @@ def verify(
     progress : callable ``(done, total, label)``, optional
         Called after each instance and each oracle run of the phase diagram.
     """
-    if profile not in PROFILES:
-        raise ValueError(f"profile={profile!r} must be one of {', '.join(PROFILES)}")
+    if not isinstance(profile, str) or profile not in PROFILES:
+        raise VerificationError(f"profile={profile!r} must be one of {', '.join(PROFILES)}")
+    seed = integer("seed", seed, 0)
+    if constants is not None and not isinstance(constants, Constants):
+        raise VerificationError(f"constants={constants!r} must be a Constants")
     sizes = PROFILES[profile]
     k = constants or Constants()
     start = time.perf_counter()

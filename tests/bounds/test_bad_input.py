@@ -89,3 +89,35 @@ def test_no_warnings_at_extreme_inputs():
     assert B.refresh(1e300, 1e-10) == pytest.approx(1e300 * (1 - 1e-10) ** 2, rel=1e-15)
     assert B.memory_length(0.0) == np.inf
     assert np.all(np.isfinite(B.discounted_sum(np.full(10, 1e300), 1e-10)))
+
+
+@pytest.mark.parametrize("bad", ["0.3", True, np.bool_(False), [0.1, "a"], None, object()])
+def test_numeric_strings_and_bools_are_refused_where_a_float_is_meant(bad):
+    """Issue 13: B.kl_upper("0.3") returned 0.15 (the string was converted)."""
+    with pytest.raises(B.DomainError, match=r"eps_hat2=.* must be a real number"):
+        B.kl_upper(bad)
+    with pytest.raises(B.DomainError, match=r"alpha=.* must be a real number"):
+        B.refresh(1.0, bad)
+
+
+def test_discounted_sum_beyond_float64_is_inf_without_nan_or_warning():
+    """Issue 13: discounted_sum([1e308, 1e308], 0.001) was NaN (should be inf, no warning)."""
+    out = B.discounted_sum([1e308, 1e308], 0.001)
+    assert out[0] == 1e308 and out[1] == np.inf
+    # scaling by a power of two is exact: values just below the limit are unchanged
+    np.testing.assert_array_equal(B.discounted_sum([1e300, 1e300], 0.5), [1e300, 1.25e300])
+    assert np.all(np.isinf(B.sqrt_recursion_bounds([1e308, 1e308], 0.001)[1:]))
+
+
+def test_accumulated_upper_with_an_infinite_initial_term_is_inf_not_nan():
+    """Issue 13: accumulated_upper([1, 1], .5, c2=0, C_bias=0, D_i0=inf) was NaN."""
+    out = B.accumulated_upper([1, 1], 0.5, c2=0.0, C_bias=0.0, D_i0=np.inf)
+    assert np.all(out == np.inf)
+    assert np.all(B.literal_constant([np.inf, 1.0], [1.0, 1.0], 0.5, C_bias=0.1, D_i0=np.inf) == 0)
+
+
+def test_huge_valid_inputs_round_to_inf_without_warning():
+    assert B.memory_length(1e-320) == np.inf
+    assert B.sqrt_recursion_step(1e308, 1e308, 0.5)[1] == np.inf
+    assert B.clean_regime(0.0, 0.5, C=1.7e308) and not B.clean_regime(1e-300, 0.0, C=1.7e308)
+    assert B.chi2_lower(2.0, 1.0, C=1.7e308, outside="vacuous") == 0.0

@@ -232,3 +232,13 @@ def test_bad_oracle_arguments():
         oracle.solve(-1.0)
     with pytest.raises(DomainError, match=r"rtol=1e-16"):
         oracle.solve(rtol=1e-16)
+
+
+@pytest.mark.parametrize("bad", ["4.0", True, None, [1.0, "a"]])
+def test_numeric_strings_and_bools_are_refused_by_the_oracle(bad):
+    from gaussian_oracle import Diffusion, DomainError, PopulationKDE
+
+    with pytest.raises(DomainError, match=r"T=.* must be a real number"):
+        Diffusion(T=bad)
+    with pytest.raises(DomainError, match=r"h=.* must be a real number"):
+        PopulationKDE(bad)

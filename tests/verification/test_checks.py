@@ -107,11 +107,56 @@ def test_drawn_instances_repeat_with_the_seed():
     assert a == b and a != c
 
 
-def test_run_check_rejects_unknown_ids_and_wrong_kinds():
-    with pytest.raises(KeyError, match="unknown check 'prop-9'"):
+def test_run_check_with_an_unknown_id_raises_a_named_value_error():
+    """Issue 13: run_check with an unknown id raised a bare KeyError."""
+    from verification import InstanceKindError, UnknownCheckError, VerificationError
+
+    with pytest.raises(
+        UnknownCheckError, match=r"check_id='prop-9' is not a check; known: prop-3\.1"
+    ):
         run_check("prop-9", CURATED["mean-shift"])
-    with pytest.raises(TypeError, match="needs a RecursionInstance"):
+    assert issubclass(UnknownCheckError, ValueError)
+    with pytest.raises(InstanceKindError, match="needs a RecursionInstance"):
         run_check("lemma-F.1", CURATED["mean-shift"])
+    with pytest.raises(VerificationError, match="constants=3 must be a Constants"):
+        run_check("prop-3.1", CURATED["mean-shift"], 3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"C": -1.0}, r"C=-1.0 must be a finite number >= 0"),
+        ({"c": "1"}, r"c='1' must be a real number"),
+        ({"c2": True}, r"c2=True must be a real number"),
+        ({"C": float("nan")}, r"C=nan must be a finite number"),
+    ],
+)
+def test_constants_refuse_negative_and_non_numeric_values(kwargs, pattern):
+    """Issue 13: Constants(C=-1.0) was accepted."""
+    from verification import Constants, VerificationError
+
+    with pytest.raises(VerificationError, match=pattern):
+        Constants(**kwargs)
+
+
+def test_curated_instances_refuse_zero_generations():
+    """Issue 13: curated_instances(0) was accepted (and crashed later)."""
+    from verification import VerificationError
+
+    with pytest.raises(VerificationError, match="generations=0 must be an integer >= 2"):
+        curated_instances(0)
+
+
+def test_verify_names_a_bad_seed_before_any_work():
+    """Issue 13: verify(seed=-1) gave a NumPy message that did not name seed."""
+    from verification import VerificationError, verify
+
+    with pytest.raises(VerificationError, match="seed=-1 must be an integer >= 0"):
+        verify(seed=-1)
+    with pytest.raises(VerificationError, match="seed='3' must be an integer"):
+        verify(seed="3")  # type: ignore[arg-type]
+    with pytest.raises(VerificationError, match="profile='fast' must be one of quick, thorough"):
+        verify("fast")
 
 
 def test_strategies_draw_valid_covariances_across_conditioning():
