@@ -26,7 +26,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy.signal import lfilter
 
 from ._validation import FloatArray
 
@@ -60,6 +59,8 @@ _SCALE_ABOVE = 1e290
 
 def _discounted(e: FloatArray, alpha: float, power: int, initial: float) -> FloatArray:
     """:func:`discounted` for ``0 <= alpha < 1`` and a finite ``initial``."""
+    from scipy.signal import lfilter  # imported on use: scipy.signal costs ~0.5 s to import
+
     n = e.shape[0]
     r_exact = (1 - Fraction(alpha)) ** power
     r = float(r_exact)

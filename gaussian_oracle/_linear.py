@@ -45,6 +45,9 @@ __all__ = ["LinearGaussianOracle", "LinearSolution"]
 
 RTOL = 1e-12
 ATOL = 1e-14
+#: largest |W|, |xi| (times the data's scale) accepted: energies ~ |xi|^2 (T - t0) and the
+#: moments grow like exp(|W| T), so 1e100 keeps every squared quantity inside float64
+_ERROR_LIMIT = 1e100
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +132,16 @@ class LinearGaussianOracle:
         d = data.dim
         if error.dim is not None and error.dim != d:
             raise ShapeError(f"error has dimension {error.dim} but data has dimension {d}")
-        error.at(diffusion.T, d)  # validates callables' shapes now, not mid-solve
-        error.at(diffusion.t0, d)
+        for s in (diffusion.T, diffusion.t0):  # validates callables' shapes now, not mid-solve
+            w, xi = error.at(s, d)
+            size = max(float(np.max(np.abs(w))), float(np.max(np.abs(xi))))
+            scale = max(1.0, float(np.max(np.abs(data.mean))), float(np.max(data.cov)) ** 0.5)
+            if size * scale > _ERROR_LIMIT:
+                raise DomainError(
+                    f"error: W(s), xi(s) of size {size:.3g} at s={s!r} make the score energy "
+                    f"exceed the float64 range; the engine accepts |W|, |xi| times the data's "
+                    f"scale up to {_ERROR_LIMIT:g}"
+                )
         self.data, self.diffusion, self.error = data, diffusion, error
         lam, vec = np.linalg.eigh(data.cov)
         self._lam, self._vec = lam, vec
@@ -208,11 +219,17 @@ class LinearGaussianOracle:
 
         mu0, sig0 = self._initial()
         z0 = np.concatenate([mu0, sig0.ravel(), np.zeros(d + dd), np.zeros(d + dd), [0.0, 0.0]])
-        sol = solve_ivp(
-            rhs, (0.0, self.diffusion.horizon), z0, method="DOP853", rtol=rtol, atol=atol
-        )
-        if not sol.success:  # pragma: no cover - smooth linear ODEs on a finite interval
-            raise ArithmeticError(f"ODE solver failed: {sol.message}")
+        # errors below the accepted limit keep every quantity in range; anything the solver
+        # still cannot integrate is reported as one ArithmeticError, not as warnings
+        with np.errstate(over="ignore", invalid="ignore"):
+            sol = solve_ivp(
+                rhs, (0.0, self.diffusion.horizon), z0, method="DOP853", rtol=rtol, atol=atol
+            )
+        if not sol.success or not np.all(np.isfinite(sol.y[:, -1])):
+            raise ArithmeticError(
+                f"ODE solver failed: {sol.message} (the moments or energies left the float64 "
+                "range: scale the error down)"
+            )
         mu, sig, dmu, dsig, nu, psi, e_star, e_hat = np.split(sol.y[:, -1], cuts)
         sym = lambda a: 0.5 * (a.reshape(d, d) + a.reshape(d, d).T)  # noqa: E731
         sig, dsig, psi = sym(sig), sym(dsig), sym(psi)

@@ -93,23 +93,20 @@ class CheckResult:
     note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        """The result as plain values (write it with :func:`verification._output.dumps`:
+        infinities become "inf" / "-inf", a margin that does not apply (NaN) ``null``)."""
         return {
             "check": self.check,
             "instance": self.instance,
             "status": self.status,
-            "lhs": _json_float(self.lhs),
-            "rhs": _json_float(self.rhs),
-            "margin": _json_float(self.margin),
-            "tightness": _json_float(self.tightness),
+            "lhs": float(self.lhs),
+            "rhs": float(self.rhs),
+            "margin": float(self.margin),
+            "tightness": float(self.tightness),
             "hypotheses": list(self.hypotheses),
-            "required": {k: _json_float(v) for k, v in self.required.items()},
+            "required": {k: float(v) for k, v in self.required.items()},
             "note": self.note,
         }
-
-
-def _json_float(x: float) -> float | str:
-    x = float(x)
-    return x if np.isfinite(x) else ("inf" if x > 0 else "-inf" if x < 0 else "nan")
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ from bounds import (
 from gaussian_oracle import AffinePushforward, Diffusion, Gaussian, run_recursion
 
 from ._errors import VerificationError, integer, number
-from ._output import atomic_write
+from ._output import Staging, atomic_write, check_output_folder
 
 __all__ = ["KINDS", "PhaseDiagram", "phase_diagram"]
 
@@ -234,19 +234,27 @@ class PhaseDiagram:
     def save(
         self, out_dir: str | os.PathLike[str], *, format: str = "png", dpi: int = 200
     ) -> list[Path]:
-        """Write ``phase-<kind>.<format>`` and ``phase-<kind>.csv`` into ``out_dir``."""
+        """Write ``phase-<kind>.<format>`` and ``phase-<kind>.csv`` into ``out_dir`` as one set
+        (staged, then moved into place: see :mod:`verification._output`)."""
         if format not in FORMATS:
             raise VerificationError(f"format={format!r} must be one of {', '.join(FORMATS)}")
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        check_output_folder(out, "out_dir")
+        with Staging(out) as stage:
+            written = self.write_into(stage.path, format=format, dpi=dpi)
+            stage.commit()
+        return [out / p.name for p in written]  # figure, then CSV
+
+    def write_into(self, folder: Path, *, format: str = "png", dpi: int = 200) -> list[Path]:
+        """Write the figure and the CSV into an existing ``folder`` (each file atomically)."""
         fig = self.figure
 
         def save_fig(handle: Any) -> None:
             fig.savefig(handle, format=format, dpi=dpi)
 
         return [
-            atomic_write(out / f"phase-{self.kind}.{format}", save_fig, "wb"),
-            self.to_csv(out / f"phase-{self.kind}.csv"),
+            atomic_write(folder / f"phase-{self.kind}.{format}", save_fig, "wb"),
+            self.to_csv(folder / f"phase-{self.kind}.csv"),
         ]
 
     def plot(self, *, figsize: tuple[float, float] = (3.5, 4.1)) -> Any:

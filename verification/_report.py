@@ -8,7 +8,6 @@ file renamed into place, so an interrupted run never leaves a partial file.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from hypothesis import strategies as st
 from ._checks import CHECKS, CheckResult, Constants, _accumulated
 from ._errors import VerificationError, integer
 from ._instances import GenerationInstance, Instance, RecursionInstance, curated_instances
-from ._output import PALETTE, atomic_write, json_default
+from ._output import PALETTE, Staging, check_output_folder, dumps
 from ._phase import PhaseDiagram, phase_diagram
 from .strategies import generation_instances, recursion_instances
 
@@ -55,11 +54,28 @@ def draw_instances(strategy: st.SearchStrategy[Any], n: int, seed_value: int) ->
     """``n`` examples of a Hypothesis strategy, reproducible from ``seed_value``.
 
     Runs the strategy under ``@given`` with a fixed seed, no example database and only the
-    generation phase, so the same seed always gives the same instances.
+    generation phase, so the same seed always gives the same instances (within one
+    environment). Hypothesis's storage (its cache of constants) goes to a temporary folder
+    that is removed afterwards, so nothing is left in the working directory.
     """
+    import tempfile
+
+    from hypothesis import configuration
+
     out: list[Any] = []
     if n <= 0:
         return out
+    previous = configuration.storage_directory(intent_to_write=False).home_directory
+    with tempfile.TemporaryDirectory(prefix="diffusion-collapse-hypothesis-") as home:
+        configuration.set_hypothesis_home_dir(home)
+        try:
+            _draw(strategy, n, seed_value, out)
+        finally:
+            configuration.set_hypothesis_home_dir(previous)
+    return out[:n]
+
+
+def _draw(strategy: st.SearchStrategy[Any], n: int, seed_value: int, out: list[Any]) -> None:
 
     @settings(
         max_examples=n,
@@ -74,7 +90,6 @@ def draw_instances(strategy: st.SearchStrategy[Any], n: int, seed_value: int) ->
         out.append(x)
 
     collect()
-    return out[:n]
 
 
 def _relabel(instances: list[Instance]) -> list[Instance]:
@@ -220,11 +235,7 @@ class Report:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        def clean(x: Any) -> Any:
-            if isinstance(x, float) and not np.isfinite(x):
-                return "nan" if np.isnan(x) else ("inf" if x > 0 else "-inf")
-            return x
-
+        """The report as plain values (written with :func:`verification._output.dumps`)."""
         return {
             "format": "diffusion-collapse/report/1",
             "profile": self.profile,
@@ -232,12 +243,11 @@ class Report:
             "constants": {"C": self.constants.C, "c": self.constants.c, "c2": self.constants.c2},
             "ok": self.ok,
             "elapsed_s": round(self.elapsed, 3),
-            "summary": [{k: clean(v) for k, v in row.items()} for row in self.summary()],
+            "summary": self.summary(),
+            "readings": self.readings(),
             "results": [r.as_dict() for r in self.results],
             "instances": self.instances,
-            "phase": None
-            if self.phase is None
-            else {k: clean(v) for k, v in self.phase.summary().items()},
+            "phase": None if self.phase is None else self.phase.summary(),
         }
 
     def to_markdown(self) -> str:
@@ -402,28 +412,25 @@ class Report:
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
         """Write ``report.md``, ``report.json`` and the figures into ``out_dir`` (created if
-        needed), each atomically; returns the paths."""
+        needed) as one set: staged, then moved into place, so an interruption never leaves a
+        partial report or figures of an earlier run beside a new one. Returns the paths."""
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = [
-            atomic_write(out / "report.md", lambda h: h.write(self.to_markdown())),
-            atomic_write(
-                out / "report.json",
-                lambda h: json.dump(self.to_json(), h, indent=1, default=json_default),
-            ),
-        ]
-        if self.phase is not None:
-            paths += self.phase.save(out)
-        for name, fig in (
-            ("tightness.png", self.tightness_figure()),
-            ("accumulation.png", self.accumulation_figure()),
-        ):
+        check_output_folder(out)
+        with Staging(out) as stage:
+            stage.write("report.md", lambda h: h.write(self.to_markdown()))
+            stage.write("report.json", lambda h: h.write(dumps(self.to_json(), indent=1)))
+            if self.phase is not None:
+                self.phase.write_into(stage.path)
+            for name, fig in (
+                ("tightness.png", self.tightness_figure()),
+                ("accumulation.png", self.accumulation_figure()),
+            ):
 
-            def save(handle: Any, figure: Any = fig) -> None:
-                figure.savefig(handle, format="png", dpi=150)
+                def save(handle: Any, figure: Any = fig) -> None:
+                    figure.savefig(handle, format="png", dpi=150)
 
-            paths.append(atomic_write(out / name, save, "wb"))  # Figure: no pyplot state
-        return paths
+                stage.write(name, save, "wb")  # Figure: no pyplot state
+            return stage.commit()
 
     def tightness_figure(self) -> Any:
         """Tightness of the per-generation bounds against eps_star2 (a matplotlib Figure)."""

@@ -147,9 +147,14 @@ def test_bound_bad_usage_is_one_line_and_exit_2(capsys, argv, message):
 
 
 @pytest.mark.slow
-def test_verify_writes_the_report_and_exits_zero(tmp_path, capsys):
-
+def test_verify_writes_the_report_and_exits_zero(tmp_path, capsys, monkeypatch):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    tmp_path = tmp_path / "out"
     assert main(["verify", "--out", str(tmp_path), "--quiet", "--seed", "3"]) == 0
+    # issue 13: verify left a .hypothesis/ folder in the working directory
+    assert list(cwd.iterdir()) == []
     out = capsys.readouterr().out
     assert "thm-4.2-literal" in out and "every statement behaves as documented" in out
     names = sorted(p.name for p in tmp_path.iterdir())

@@ -1,0 +1,135 @@
+"""Pieces shared by the command-line modules (private; imports nothing heavy)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PROG = "diffusion-collapse"
+
+LAW_HELP = (
+    'a law as JSON text or a path to a .json file: {"mean": [...], "cov": [[...]]} for a '
+    'Gaussian, {"weights": [...], "means": [[...]], "covs": [[[...]]]} for a mixture'
+)
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line, exit status 2."""
+
+
+class ComputationError(Exception):
+    """A computation that could not be carried out on valid input: one line, exit status 1."""
+
+
+def version() -> str:
+    try:
+        return metadata.version("diffusion-collapse")
+    except metadata.PackageNotFoundError:  # running from a source tree without installing
+        return "unknown (not installed)"
+
+
+def read_text(what: str, path: Path) -> str:
+    """A UTF-8 text file, or a :class:`UsageError` naming it (missing, unreadable, not UTF-8)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{what}: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"{what}: cannot read {path}: {exc.strerror}") from exc
+
+
+def parse_law(name: str, text: str) -> Any:
+    """Parse a law from JSON (``json.loads`` only: no evaluation of any kind)."""
+    from gaussian_oracle import Gaussian, GaussianMixture, OracleValueError
+
+    if text.endswith(".json"):
+        text = read_text(name, Path(text))
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{name}: not valid JSON ({exc.msg} at position {exc.pos})") from exc
+    if not isinstance(spec, dict):
+        raise UsageError(f"{name}: expected a JSON object with keys mean/cov or weights/means/covs")
+    keys = set(spec)
+    try:
+        if keys == {"mean", "cov"}:
+            return Gaussian(spec["mean"], spec["cov"])
+        if keys in ({"weights", "means", "covs"}, {"weights", "means", "covs", "ages"}):
+            return GaussianMixture(spec["weights"], spec["means"], spec["covs"], spec.get("ages"))
+    except OracleValueError as exc:
+        raise UsageError(f"{name}: {exc}") from exc
+    raise UsageError(
+        f"{name}: keys {sorted(keys)} describe no law; use mean/cov or weights/means/covs[/ages]"
+    )
+
+
+def div_record(d: Any) -> dict[str, Any]:
+    """A divergence (or another labelled value) as a JSON-ready record."""
+    return {
+        "value": d.value,
+        "abs_error": d.abs_error,
+        "bias": d.bias,
+        "method": d.method,
+        "kind": d.kind,
+        "exact": d.exact,
+        "reason": d.reason,
+        "n_samples": d.n_samples,
+    }
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer ``>= minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} must be >= {minimum}")
+        return value
+
+    return parse
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite real number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} must be finite")
+    return value
+
+
+class Progress:
+    """A one-line progress bar on stderr (plain lines every 10% when not a terminal)."""
+
+    def __init__(self, stream: Any = None, name: str = "verify", unit: str = "steps") -> None:
+        self.name, self.unit = name, unit
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.last = -1
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        width = 30
+        filled = int(width * done / total)
+        if self.tty:
+            bar = "#" * filled + "." * (width - filled)
+            end = "\n" if done == total else ""
+            print(
+                f"\r[{bar}] {done}/{total} {label[:28]:<28}", end=end, file=self.stream, flush=True
+            )
+        elif done * 10 // total != self.last:
+            self.last = done * 10 // total
+            print(
+                f"{self.name}: {done}/{total} {self.unit} ({label})", file=self.stream, flush=True
+            )

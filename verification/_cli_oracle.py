@@ -1,0 +1,215 @@
+"""``diffusion-collapse oracle CONFIG.toml``: one generation or a recursion from a file (private).
+
+The defaults are those of the Python API: ``[diffusion] init = "standard"`` (the paper's
+N(0, I) start), and for a recursion ``observables = true`` and ``intra = true``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ._cli_common import UsageError, div_record, parse_law, read_text
+
+ORACLE_HELP = """A TOML file with [data] (mean, cov; or weights, means, covs), optional
+[diffusion] (T = 4.0, t0 = 0.02, init = "standard" | "exact"), and either [error] (one
+generation: W, xi, profile, scale) or [recursion] (alpha, generations, learner = ExactScore |
+PopulationKDE | AffinePushforward | FiniteSampleRefit | FiniteSampleKDE with its h / A, b / n,
+observables = true, intra = true, seed = 0, save = "file.npz"). Defaults are the Python API's."""
+
+_LEARNER_FIELDS = {
+    "ExactScore": (),
+    "PopulationKDE": ("h",),
+    "AffinePushforward": ("A", "b"),
+    "FiniteSampleRefit": ("n",),
+    "FiniteSampleKDE": ("n", "h"),
+}
+_RECURSION_FIELDS = {
+    "alpha",
+    "generations",
+    "learner",
+    "h",
+    "A",
+    "b",
+    "n",
+    "observables",
+    "intra",
+    "seed",
+    "save",
+}
+
+
+def _table_of(config: dict[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
+    table = config.get(name, {})
+    if not isinstance(table, dict):
+        raise UsageError(f"config [{name}] must be a table")
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise UsageError(
+            f"config [{name}].{unknown[0]}: unknown field (allowed: {', '.join(sorted(allowed))})"
+        )
+    return table
+
+
+def _field(table: dict[str, Any], section: str, key: str) -> Any:
+    if key not in table:
+        raise UsageError(f"config [{section}].{key}: missing")
+    return table[key]
+
+
+def _flag(table: dict[str, Any], section: str, key: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise UsageError(f"config [{section}].{key}: {value!r} must be true or false")
+    return value
+
+
+def _save_target(base: Path, name: Any) -> Path:
+    """The file ``[recursion] save`` names, checked before the run (folder exists, writable)."""
+    import os
+
+    if not isinstance(name, str) or not name:
+        raise UsageError(f"config [recursion].save: {name!r} must be a file name")
+    target = base / name
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"config [recursion].save: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"config [recursion].save: the folder {folder} is not writable")
+    if target.is_dir():
+        raise UsageError(f"config [recursion].save: {target} is a folder")
+    return target
+
+
+def _one_generation(config: dict[str, Any], data: Any, diffusion: Any) -> dict[str, Any]:
+    import numpy as np
+
+    from gaussian_oracle import Gaussian
+
+    from ._instances import GenerationInstance
+
+    err = _table_of(config, "error", {"W", "xi", "profile", "scale"})
+    if not isinstance(data, Gaussian):
+        raise UsageError("config [data]: one generation ([error]) needs Gaussian data")
+    d = data.dim
+    inst = GenerationInstance(
+        "config",
+        data,
+        np.asarray(err.get("W", np.zeros((d, d))), dtype=float),
+        np.asarray(err.get("xi", np.zeros(d)), dtype=float),
+        str(err.get("profile", "constant")),
+        diffusion,
+        float(err.get("scale", 1.0)),
+    )
+    inst.error()  # validate the profile now: a usage error, not a failed computation
+    sol = inst.solution
+    return {
+        "eps_star2": sol.eps_star2,
+        "eps_hat2": sol.eps_hat2,
+        "eta": sol.eta,
+        "path_kl": sol.path_kl,
+        "chi2": div_record(sol.chi2),
+        "kl": div_record(sol.kl),
+        "chi2_training": div_record(sol.chi2_training),
+        "kl_training": div_record(sol.kl_training),
+    }
+
+
+def _recursion(config: dict[str, Any], data: Any, diffusion: Any, base: Path) -> dict[str, Any]:
+    import numpy as np
+
+    import gaussian_oracle as O
+
+    rec = _table_of(config, "recursion", _RECURSION_FIELDS)
+    name = str(_field(rec, "recursion", "learner"))
+    if name not in _LEARNER_FIELDS:
+        raise UsageError(
+            f"config [recursion].learner: {name!r} must be one of {', '.join(_LEARNER_FIELDS)}"
+        )
+    target = _save_target(base, rec["save"]) if "save" in rec else None
+    seed = rec.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UsageError(f"config [recursion].seed: {seed!r} must be an integer >= 0")
+    learner = getattr(O, name)(**{k: rec[k] for k in _LEARNER_FIELDS[name] if k in rec})
+    traj = O.run_recursion(
+        data,
+        alpha=_field(rec, "recursion", "alpha"),
+        learner=learner,
+        diffusion=diffusion,
+        generations=_field(rec, "recursion", "generations"),
+        rng=np.random.default_rng(seed),
+        observables=_flag(rec, "recursion", "observables", True),
+        intra=_flag(rec, "recursion", "intra", True),
+    )
+    record: dict[str, Any] = {
+        "D": [div_record(x) for x in traj.D],
+        "I": [div_record(x) for x in traj.I],
+        "I_ideal": [None if x is None else div_record(x) for x in traj.I_ideal],
+        "J": [div_record(x) for x in traj.J],
+        "eps_star2": [div_record(x) for x in traj.eps_star2],
+        "eta": [div_record(x) for x in traj.eta],
+        "first_infinite": traj.first_infinite,
+        "first_overflow": traj.first_overflow,
+        "lemma_f1_max_residual": float(np.nanmax(np.abs(traj.lemma_f1_residuals()), initial=0.0)),
+    }
+    if target is not None:
+        record["saved"] = str(traj.save(target))
+    return record
+
+
+def cmd_oracle(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from gaussian_oracle import Diffusion
+
+    from ._output import dumps
+
+    path = Path(args.config)
+    try:
+        config = tomllib.loads(read_text("config", path))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from exc
+    extra = sorted(set(config) - {"data", "diffusion", "error", "recursion"})
+    if extra:
+        raise UsageError(
+            f"config [{extra[0]}]: unknown section (allowed: data, diffusion, error, recursion)"
+        )
+    if ("error" in config) == ("recursion" in config):
+        raise UsageError("config: give exactly one of [error] (one generation) or [recursion]")
+    import json
+
+    data = parse_law(
+        "config [data]",
+        json.dumps(_table_of(config, "data", {"mean", "cov", "weights", "means", "covs"})),
+    )
+    dif_t = _table_of(config, "diffusion", {"T", "t0", "init"})
+    current = "diffusion"
+    try:
+        diffusion = Diffusion(
+            dif_t.get("T", 4.0), dif_t.get("t0", 0.02), dif_t.get("init", "standard")
+        )
+        if "error" in config:
+            current = "error"
+            record = _one_generation(config, data, diffusion)
+        else:
+            current = "recursion"
+            record = _recursion(config, data, diffusion, path.parent)
+    except (ValueError, TypeError) as exc:  # the library's errors are ValueError subclasses
+        raise UsageError(f"config [{current}]: {exc}") from exc
+    if args.json:
+        print(dumps(record))
+        return 0
+
+    def num(v: Any) -> str:
+        return v if isinstance(v, str) else f"{v:.6g}"
+
+    for key, value in record.items():
+        if isinstance(value, list):
+            shown = ["-" if v is None else num(v["value"]) for v in value]
+            print(f"{key:>22}: [{', '.join(shown)}]")
+        elif isinstance(value, dict):
+            print(f"{key:>22}: {num(value['value'])} ({value['method']})")
+        else:
+            print(f"{key:>22}: {value if not isinstance(value, float) else num(value)}")
+    return 0
