@@ -278,7 +278,9 @@ def w2_gaussian(p: Gaussian, q: Gaussian) -> float:
     """
     scale = float(max(np.max(np.abs(p.cov)), np.max(np.abs(q.cov))))
     a, b = q.cov / scale, p.cov / scale
-    if (
+    if np.array_equal(a, b):  # equal covariances: no Bures term (the SVD would leave ~1e-16)
+        bures = 0.0
+    elif (
         np.count_nonzero(a - np.diag(np.diagonal(a))) == 0
         and np.count_nonzero(b - np.diag(np.diagonal(b))) == 0
     ):

@@ -111,9 +111,14 @@ def test_latex_uses_the_papers_symbols():
     assert r"C_{\mathrm{bias}}" in S.latex(S.accumulated_upper_constant)
 
 
-def test_assumptions_are_declared():
-    assert S.alpha.is_positive and S.eta.is_nonnegative and S.eps_star2.is_nonnegative
-    assert S.N.is_integer
+def test_assumptions_let_sympy_simplify_what_the_theory_needs():
+    """Replaces a test of the declarations against themselves: the assumptions must change what
+    SymPy can prove (each line fails for a symbol declared without them)."""
+    plain = sp.Symbol("x", real=True)
+    assert sp.sqrt(S.eps_star2**2) == S.eps_star2 and sp.sqrt(plain**2) != plain
+    assert sp.Abs(S.eta) == S.eta and sp.Abs(S.alpha) == S.alpha
+    assert sp.ask(sp.Q.nonnegative(S.eta * S.eps_star2 / 4)) is True
+    assert sp.simplify((-1) ** (2 * S.N)) == 1  # N is an integer
 
 
 def test_accumulated_and_literal_closed_forms_match_numeric():

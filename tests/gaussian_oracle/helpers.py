@@ -60,3 +60,22 @@ def random_mixture(
         rng.uniform(-1.5, 1.5, (k, d)),
         np.array([random_cov(rng, d, lo, hi) for _ in range(k)]),
     )
+
+
+#: the largest condition number the laws accept (PD_RTOL = 1e-13), with margin for round-off
+COND_LIMIT = 0.5e13
+
+
+@st.composite
+def conditioned_covariances(draw: st.DrawFn, d: int, max_cond: float = COND_LIMIT) -> np.ndarray:
+    """SPD matrices whose condition number is drawn log-uniformly up to the accepted limit,
+    with a scale from 1e-6 to 1e6 and a random orientation (diagonal half of the time)."""
+    cond = 10.0 ** draw(st.floats(0.0, float(np.log10(max_cond))))
+    scale = 10.0 ** draw(st.floats(-6.0, 6.0))
+    lam = scale * cond ** (-np.linspace(0.0, 1.0, d)) if d > 1 else np.array([scale])
+    if draw(st.booleans()):
+        return np.diag(lam)
+    seed = draw(st.integers(0, 2**32 - 1))
+    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
+    cov = (q * lam) @ q.T
+    return 0.5 * (cov + cov.T)

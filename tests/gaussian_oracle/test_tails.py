@@ -136,8 +136,15 @@ def test_infinite_divergence_in_high_dimension_is_never_estimated():
 
 @given(v=st.floats(0.1, 10.0), h=st.floats(0.0, 5.0))
 def test_zero_weight_components_are_ignored_by_the_rule(v, h):
-    heavy = GaussianMixture([1.0, 0.0], [0.0, 0.0], [1.0, 100.0])
-    assert chi2_tail_check(heavy, Gaussian(0.0, 1.0)).finite
+    """A zero-weight component with heavier tails than q (variance 2.5 + h > 2) changes
+    nothing: the verdict is that of the live component of variance v alone (finite iff v < 2,
+    away from the boundary)."""
+    if abs(v - 2.0) < 1e-6:
+        return
+    law = GaussianMixture([1.0, 0.0], [0.0, 0.0], [v, 2.5 + h])
+    verdict = chi2_tail_check(law, Gaussian(0.0, 1.0)).finite
+    assert verdict == chi2_tail_check(Gaussian(0.0, v), Gaussian(0.0, 1.0)).finite
+    assert verdict == (v < 2.0)
 
 
 @pytest.mark.parametrize("var", [1.9, 2.0, 2.05, 2.15, 2.6])

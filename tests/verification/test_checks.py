@@ -87,7 +87,14 @@ def test_no_generation_statement_fails_on_drawn_instances(inst):
     for check in GENERATION_CHECKS:
         res = run_check(check, inst)
         assert res.status != "fails", (check, res, inst.describe())
-        assert 0.0 <= res.tightness <= 1.0
+        # a bound that holds is not exceeded: the unclipped ratio of its two sides is <= 1
+        # (the reported tightness is that ratio), within the comparison slack of exact values
+        if res.status == "holds" and check in ("prop-3.1", "thm-3.4", "prop-3.3", "prop-3.3-clean"):
+            upper = check in ("prop-3.1", "thm-3.4")
+            lhs, rhs = (res.lhs, res.rhs) if upper else (res.rhs, res.lhs)
+            if rhs > 0 and np.isfinite(rhs):
+                assert lhs / rhs <= 1 + 1e-9
+                assert res.tightness == pytest.approx(max(lhs / rhs, 0.0), rel=1e-12, abs=1e-300)
 
 
 @pytest.mark.slow
@@ -160,8 +167,11 @@ def test_verify_names_a_bad_seed_before_any_work():
 
 
 def test_strategies_draw_valid_covariances_across_conditioning():
+    """The verifier's strategy spreads condition numbers up to its stated 1e3 (the ODE engine
+    runs at rtol 1e-12); the oracle's own tests draw up to the accepted 1e13."""
     conds = [np.linalg.cond(i.data.cov) for i in draw_instances(generation_instances(), 25, 0)]
-    assert max(conds) > 10.0 and min(conds) >= 1.0
+    assert max(conds) > 100.0 and max(conds) <= 1e3 * (1 + 1e-9)
+    assert len({round(float(np.log10(c)), 1) for c in conds}) > 5  # spread, not one value
 
 
 def test_recursion_checks_on_an_infinite_trajectory_say_outside_not_crash():
