@@ -39,7 +39,7 @@ import bounds as B
 
 from ._errors import InstanceKindError, UnknownCheckError, VerificationError, number
 from ._instances import GenerationInstance, Instance, RecursionInstance
-from ._steps import eta_interval, lower_recursion_ideal, run_steps
+from ._steps import eta_interval, interval, lower_recursion_ideal, run_steps
 
 __all__ = ["CHECKS", "Check", "CheckResult", "Constants", "run_check"]
 
@@ -314,12 +314,12 @@ def _observables(traj: Any) -> tuple[np.ndarray, np.ndarray]:
     return e, np.array([eta_interval(h)[0] for h in traj.eta])
 
 
-def _run_hypotheses(
-    e: np.ndarray, eta_lo: np.ndarray, alpha: float, d: np.ndarray
-) -> tuple[str, ...]:
+def _run_hypotheses(traj: Any, eta_lo: np.ndarray, alpha: float, d: np.ndarray) -> tuple[str, ...]:
     """Hypotheses of Prop 4.1 and Thm 4.2 that a run can decide: alpha > 0, eta_i bounded
-    away from 0 (4 standard errors below the estimate), perturbative energies, and A3 (an
-    infinite D_i certifies that it fails)."""
+    away from 0 (4 standard errors and the bias below the estimate), perturbative energies
+    (their upper ends, errors included, at most 1), and A3 (an infinite D_i certifies that it
+    fails)."""
+    e = np.array([interval(x)[1] for x in traj.eps_star2])
     out = []
     if not np.all(np.isfinite(d)):
         first = int(np.argmax(~np.isfinite(d)))
@@ -332,7 +332,7 @@ def _run_hypotheses(
             "and the discretisation bias below the estimate or a lower bound, is 0)"
         )
     if float(np.max(e)) > 1.0:
-        out.append(f"perturbative: max eps_star_i^2 = {float(np.max(e)):.3g} > 1")
+        out.append(f"perturbative: max eps_star_i^2 = {float(np.max(e)):.3g} > 1 (upper end)")
     return tuple(out)
 
 
@@ -342,7 +342,7 @@ def _prop_4_1_i(inst: RecursionInstance, k: Constants) -> CheckResult:
     e, eta_lo = _observables(traj)
     d = traj.D_values
     n = len(e)
-    hyp = _run_hypotheses(e, eta_lo, a, d)
+    hyp = _run_hypotheses(traj, eta_lo, a, d)
     lhs = float(np.sum(d))
     # the finite-horizon form that implies (i): summing the lower recursion in its clean form
     # gives (1 + (1-alpha)^2) sum_{i<=N} D_i >= (alpha / 16) sum_{i<N} eta_i eps_i^2
@@ -365,7 +365,7 @@ def _prop_4_1_ii(inst: RecursionInstance, k: Constants) -> CheckResult:
     eta_min = float(np.min(eta_lo[half:]))
     floor = float(B.persistence_floor(a, eta_min, eps_min))
     lhs = float(np.max(d[half + 1 :]))
-    hyp = _run_hypotheses(e, eta_lo, a, d)
+    hyp = _run_hypotheses(traj, eta_lo, a, d)
     if eps_min <= 0.0:
         hyp += ("eps_star_i^2 >= eps_min^2 > 0 eventually",)
     return _lower(
@@ -421,8 +421,8 @@ def _summable(e: np.ndarray) -> bool:
 
 def _thm_4_2_additive(inst: RecursionInstance, k: Constants) -> CheckResult:
     d_next, s, _, need = _accumulated(inst, k)
-    e, eta_lo = _observables(inst.trajectory)
-    hyp = _run_hypotheses(e, eta_lo, inst.trajectory.alpha, inst.trajectory.D_values)
+    _, eta_lo = _observables(inst.trajectory)
+    hyp = _run_hypotheses(inst.trajectory, eta_lo, inst.trajectory.alpha, inst.trajectory.D_values)
     if not len(d_next):
         return _no_finite_horizon("thm-4.2-additive", inst, hyp)
     bound = k.c2 * s + need
@@ -448,7 +448,7 @@ def _thm_4_2_additive(inst: RecursionInstance, k: Constants) -> CheckResult:
 def _thm_4_2_literal(inst: RecursionInstance, k: Constants) -> CheckResult:
     d_next, _, e_fin, need = _accumulated(inst, k)
     e, eta_lo = _observables(inst.trajectory)
-    hyp = _run_hypotheses(e, eta_lo, inst.trajectory.alpha, inst.trajectory.D_values)
+    hyp = _run_hypotheses(inst.trajectory, eta_lo, inst.trajectory.alpha, inst.trajectory.D_values)
     if not len(d_next):
         return _no_finite_horizon("thm-4.2-literal", inst, hyp)
     c_bias = max(need, 1e-12)

@@ -168,3 +168,11 @@ def test_sqrt_recursion_dominates_the_papers_lower_recursion():
 def test_memory_length_and_fixed_point():
     assert B.memory_length(0.0) == np.inf and B.memory_length(0.25) == 2.0
     assert B.fixed_point(1.0, 0.0) == np.inf and B.fixed_point(0.0, 0.0) == 0.0
+
+
+def test_asymptotic_docstrings_state_the_order_eps_star():
+    """Issue 13: the docstrings still said the correction was O(eps^2); it is O(eps_star)."""
+    for fn in (B.chi2_asymptotic, B.kl_asymptotic):
+        doc = fn.__doc__ or ""
+        assert r"O(\varepsilon_\ast))" in doc and r"(1 + O(\varepsilon_\ast^2))" not in doc
+    assert "(1 + O(eps))" in (B.__doc__ or "")
