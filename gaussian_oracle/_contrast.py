@@ -79,11 +79,11 @@ def signed_form(c: FloatArray, diag: FloatArray, kern: FloatArray) -> Divergence
             f"finite but beyond the float64 range: log J = {log_j:.12g}",
         )
     rel = 2.0 * _EPS * (len(v) + 4.0 * max(1.0, float(np.max(np.abs(diag)))))
-    scale = float(np.exp(2.0 * top))
-    with np.errstate(over="ignore"):  # an error bound beyond float64 is +inf: correct rounding
-        err = rel * bound * scale
+    with np.errstate(over="ignore", divide="ignore"):  # in log space: exp(2 top) may overflow
+        value = float(np.exp(2.0 * top + np.log(quad))) if quad > 0.0 else 0.0
+        err = float(np.exp(2.0 * top + np.log(rel * bound))) if bound > 0.0 else 0.0
     return Divergence(
-        quad * scale,
+        value,
         err,
         "closed-form",
         "signed pairwise closed form; abs_error bounds the round-off of the cancelling sum",

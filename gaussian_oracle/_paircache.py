@@ -88,6 +88,7 @@ class PairCache:
                 normed = np.nan_to_num(np.exp(np.minimum(norm, 0.0)), nan=0.0)
                 self.kernel[np.ix_(rows, live)] = normed
                 self.kernel[np.ix_(live, rows)] = normed.T
+                self.kernel[rows, rows] = 1.0  # B_aa = 1 by definition (also when T_aa = inf)
         return np.asarray(idx, dtype=np.intp)
 
     def chi2(self, law: GaussianMixture, rng: np.random.Generator, n_samples: int) -> Divergence:
@@ -97,6 +98,14 @@ class PairCache:
         idx = self._register(law)[live]
         if not np.all(self.finite[idx]):
             return chi2(law, self.data, rng=rng, n_samples=n_samples)  # inf, with its reason
+        if not np.all(np.isfinite(self.diag[idx])):  # a component's own term beyond float64
+            return Divergence(
+                float("inf"),
+                0.0,
+                "overflow",
+                "finite (the tail rule holds) but beyond the float64 range, and so is "
+                "log(1 + chi2): a component is too far out in units of the data's covariance",
+            )
         u = np.log(law.weights[live]) + 0.5 * self.diag[idx]
         top = float(np.max(u))
         size = len(self.keys)
@@ -113,6 +122,10 @@ class PairCache:
         weights, idx = self._net(a, b)
         if not len(weights):
             return Divergence(0.0, 0.0, "closed-form", "the two laws are the same")
+        if np.all(self.finite[idx]) and not np.all(np.isfinite(self.diag[idx])):
+            return Divergence(
+                float("inf"), 0.0, "overflow", "finite but beyond the float64 range (and its log)"
+            )
         if not np.all(self.finite[idx]):
             k = int(np.argmin(self.finite[idx]))
             return Divergence(
