@@ -335,8 +335,7 @@ def _fit(arr: FloatArray, tail: str, window: int) -> float:
             f"(got {part.tolist()})"
         )
     idx = np.arange(arr.size - window, arr.size, dtype=float)
-    x = idx if tail == "geometric" else np.log(idx + 1.0)
-    slope = float(np.polyfit(x, np.log(part), 1)[0])
+    slope = float(np.polyfit(idx if tail == "geometric" else np.log(idx + 1.0), np.log(part), 1)[0])
     value = float(np.exp(slope)) if tail == "geometric" else -slope
     return 1.0 if abs(value - 1.0) <= BOUNDARY_ATOL else value
 

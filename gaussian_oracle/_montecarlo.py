@@ -41,7 +41,6 @@ __all__ = ["McEstimate", "MonteCarloResult", "simulate_reverse"]
 
 #: merge factors of the coupled discretisations (fine, 2h, 4h)
 _LEVELS = (1, 2, 4)
-ETA_FEATURES = ("auto", "quadratic", "spline")
 KINDS = ("estimate", "lower-bound")
 
 
@@ -144,59 +143,6 @@ def _check_error_output(out: Any, n: int, d: int, s: float) -> FloatArray:
     return arr
 
 
-def _family(choice: str, d: int, exact_limit: bool) -> str:
-    if choice not in ETA_FEATURES:
-        raise DomainError(f"eta_features={choice!r} must be one of {', '.join(ETA_FEATURES)}")
-    if choice == "spline" and d != 1:
-        raise DomainError(f"eta_features='spline' needs dimension 1 (data has dimension {d})")
-    if choice == "auto":
-        return "quadratic" if exact_limit or d > 1 else "spline"
-    return choice
-
-
-def _eta(
-    family: str, exact_limit: bool, levels: list[_Level]
-) -> tuple[McEstimate, tuple[tuple[int, float, float], ...], list[float]]:
-    """eta on the fine level and, with the same features, on the coarse ones."""
-    fine = levels[0]
-    seq: tuple[tuple[int, float, float], ...] = ()
-    if family == "quadratic":
-        feats = R.quadratic_features
-        fit = R.explained(fine.m, feats(fine.y_star))
-        kind = "estimate" if exact_limit else "lower-bound"
-        note = f"regression on {fit.n_features} quadratic features of the ideal endpoint" + (
-            " (well specified: Gaussian data, affine error)"
-            if exact_limit
-            else ": they cannot represent E[M | Y_end] for mixture data or non-affine errors, "
-            "so this is a lower bound on eta"
-        )
-    else:
-        x = fine.y_star[:, 0]
-        sizes, fits = R.spline_sequence(fine.m, x)
-        seq = tuple((k + 4, f.value, f.se) for k, f in zip(sizes, fits, strict=True))
-        knots = R.spline_knots(x, sizes[-1])
-
-        def feats(y: FloatArray) -> FloatArray:
-            return R.spline_features(y[:, 0], knots)
-
-        fit = fits[-1]
-        ok = R.settled(fits)
-        kind = "estimate" if ok else "lower-bound"
-        trail = ", ".join(f"{v:.4f}" for _, v, _ in seq)
-        note = (
-            f"regression on cubic B-splines of the ideal endpoint, {len(seq)} basis sizes up to "
-            f"{fit.n_features} features: {trail}; "
-            + (
-                "the last two agree within their standard errors (settled: consistent estimate)"
-                if ok
-                else "not settled, so the last value is a lower bound on eta"
-            )
-        )
-    values = [fit.value] + [R.explained(lv.m, feats(lv.y_star)).value for lv in levels[1:]]
-    bias = values[1] - values[0] if len(values) > 1 else 0.0  # Q_2h - Q_h = c h to first order
-    return McEstimate(fit.value, fit.se, bias, kind, note), seq, values
-
-
 def _order(values: list[float], resolved: bool) -> float | None:
     """Observed weak order from three coupled levels, when the differences are resolved."""
     if len(values) < 3 or not resolved:
@@ -291,7 +237,7 @@ def simulate_reverse(
         isinstance(data, GaussianMixture) and int(np.sum(data.weights > 0)) == 1
     )
     exact_limit = gaussian and isinstance(error, AffineError)
-    family = _family(eta_features, d, exact_limit)
+    family = R.family(eta_features, d, exact_limit)
     if family == "quadratic":
         R.check_paths(n_paths, R.n_quadratic(d), f"{R.n_quadratic(d)} quadratic features (d={d})")
     else:
@@ -358,7 +304,9 @@ def _result(
         value, se = stat(getattr(fine, which))
         return McEstimate(value, se, vals[1] - vals[0] if len(vals) > 1 else np.zeros_like(value))
 
-    eta, seq, eta_levels = _eta(family, exact_limit, levels)
+    fit = R.eta_fit(family, exact_limit, [(lv.m, lv.y_star) for lv in levels])
+    eta = McEstimate(fit.value, fit.se, fit.bias, fit.kind, fit.note)
+    seq, eta_levels = fit.sequence, fit.levels
     order = _order(eta_levels, abs(eta.bias) > 3.0 * eta.se)
     if order is not None:
         orders["eta"] = order

@@ -62,7 +62,7 @@ class Estimate:
 _LOG_SHIFT_ABOVE = 600.0
 
 
-def _log_abs_expm1(r: FloatArray) -> FloatArray:
+def log_abs_expm1(r: FloatArray) -> FloatArray:
     """``log |e^r - 1|`` for any real ``r`` (``-inf`` at 0), without overflow."""
     out = np.full_like(r, -np.inf)
     pos, neg = r > 0.0, r < 0.0
@@ -76,7 +76,7 @@ def _log_chi2_terms(lp: FloatArray, lq: FloatArray) -> FloatArray:
     integrand vanishes): exact where ``p ~ q``, no overflow where ``q << p``."""
     out = np.full_like(lp, -np.inf)
     live = np.isfinite(lq) & (lp > -np.inf)
-    out[live] = lq[live] + 2.0 * _log_abs_expm1(lp[live] - lq[live])
+    out[live] = lq[live] + 2.0 * log_abs_expm1(lp[live] - lq[live])
     only_q = np.isfinite(lq) & (lp == -np.inf)  # p vanishes: (p - q)^2 / q = q
     out[only_q] = lq[only_q]
     return out
@@ -86,17 +86,6 @@ def _log_chi2_integrand(lp: FloatArray, lq: FloatArray) -> FloatArray:
     """``(p - q)^2 / q`` from log-densities, stable where ``p ~ q`` and where ``q << p``."""
     with np.errstate(over="ignore"):  # beyond float64: +inf (integrals shift first: see below)
         return np.exp(_log_chi2_terms(lp, lq))
-
-
-def log_contrast_terms(la: FloatArray, lb: FloatArray, lr: FloatArray) -> FloatArray:
-    """``log((a - b)^2 / r) = 2 max(la, lb) - lr + 2 log(1 - e^{-|la - lb|})`` (``-inf`` where
-    the integrand vanishes): exact where ``a ~ b``, no overflow where one dominates."""
-    top = np.maximum(la, lb)
-    out = np.full_like(top, -np.inf)
-    live = np.isfinite(top) & np.isfinite(lr)
-    gap = -np.abs(la[live] - lb[live])
-    out[live] = 2.0 * top[live] - lr[live] + 2.0 * _log_abs_expm1(gap)
-    return out
 
 
 def _kl_integrand(lp: FloatArray, lq: FloatArray, log_scale: float = 0.0) -> FloatArray:

@@ -24,6 +24,7 @@ from ._errors import VerificationError, integer
 from ._instances import GenerationInstance, Instance, RecursionInstance, curated_instances
 from ._output import PALETTE, Staging, check_output_folder, dumps
 from ._phase import PhaseDiagram, phase_diagram
+from ._readings import reading_findings, readings
 from .strategies import generation_instances, recursion_instances
 
 __all__ = ["PROFILES", "Report", "draw_instances", "verify"]
@@ -183,38 +184,9 @@ class Report:
         ]
 
     def readings(self) -> list[dict[str, Any]]:
-        """For each statement checked under both readings on the recursions: how often each
-        holds and fails, and by how much the failing one fails (largest lhs / rhs for upper
-        bounds, rhs / lhs for lower ones)."""
-        rows = []
-        for ideal_id, training_id in (
-            ("prop-3.3-steps", "prop-3.3-steps-vs-q"),
-            ("thm-3.4-steps", "thm-3.4-steps-vs-q"),
-            ("lower-recursion-ideal", "lower-recursion"),
-        ):
-            for cid in (ideal_id, training_id):
-                res = [r for r in self.results if r.check == cid]
-                failing = [r for r in res if r.status == "fails"]
-                upper = cid.startswith("thm")
-                factor = max(
-                    (
-                        (r.lhs / r.rhs if upper else r.rhs / r.lhs)
-                        for r in failing
-                        if r.rhs > 0 and r.lhs > 0 and np.isfinite(r.lhs) and np.isfinite(r.rhs)
-                    ),
-                    default=float("nan"),
-                )
-                rows.append(
-                    {
-                        "check": cid,
-                        "reading": CHECKS[cid].reading,
-                        "runs": len(res),
-                        "holds": sum(r.status == "holds" for r in res),
-                        "fails": len(failing),
-                        "worst_factor": factor,
-                    }
-                )
-        return rows
+        """Per statement checked under both readings on the recursions: runs that hold and
+        fail, and the largest factor by which a failing one fails (:mod:`._readings`)."""
+        return readings(self.results)
 
     def table(self) -> str:
         """The summary as fixed-width text (what the command prints)."""
@@ -311,7 +283,7 @@ class Report:
         return "\n".join(out)
 
     def _findings(self) -> list[str]:
-        lines = self._reading_findings()
+        lines = reading_findings(self.readings())
         lit = [r for r in self.results if r.check == "thm-4.2-literal" and r.status == "fails"]
         for r in lit:
             lines.append(
@@ -370,43 +342,6 @@ class Report:
                     if ph["exceeded"]
                     else "."
                 )
-            )
-        return lines
-
-    def _reading_findings(self) -> list[str]:
-        """Which reading of each per-generation statement holds on the recursions, and by how
-        much the other fails (THEORY.md §1, §6 "Which endpoint")."""
-        rows = {r["check"]: r for r in self.readings()}
-        lines = []
-        for ideal_id, training_id, what in (
-            ("thm-3.4-steps", "thm-3.4-steps-vs-q", "Thm 3.4 (chi2 <= 4 eps^2 + c eps^4)"),
-            ("prop-3.3-steps", "prop-3.3-steps-vs-q", "Prop 3.3 (chi2 >= eta eps^2 / 4 - C eps^4)"),
-        ):
-            ideal, train = rows[ideal_id], rows[training_id]
-            if not ideal["runs"]:
-                continue
-            text = (
-                f"- {what} at every step of the recursions: against the ideal endpoint it holds "
-                f"on {ideal['holds']} of {ideal['runs']} runs and fails on {ideal['fails']}; "
-                f"against the training law q_i (the paper's I_i) it holds on {train['holds']} "
-                f"and fails on {train['fails']}"
-            )
-            if train["fails"] and np.isfinite(train["worst_factor"]):
-                text += f", by up to a factor {train['worst_factor']:.3g}"
-            if train["fails"] and ideal_id.startswith("thm"):
-                text += (
-                    ". Early stopping alone moves p_hat_(i+1) away from q_i (an exact score gives "
-                    "I_i > 0 = 4 eps_star^2), so the statement holds for the ideal endpoint "
-                    "P_t0 q_i that the proofs use, not for the training law the paper writes"
-                )
-            lines.append(text + ".")
-        low_i, low_t = rows["lower-recursion-ideal"], rows["lower-recursion"]
-        if low_t["runs"]:
-            lines.append(
-                f"- The lower recursion D_(i+1) + (1-alpha)^2 D_i >= alpha I_i / 2 (exact for "
-                f"I_i against q_i): holds on {low_t['holds']} of {low_t['runs']} runs; with "
-                f"I_i against the ideal endpoint instead it fails on {low_i['fails']}. Its clean "
-                "form combines it with Prop 3.3, which is proved for the other reading."
             )
         return lines
 
