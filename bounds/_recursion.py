@@ -99,7 +99,10 @@ def next_lower(D: Any, I: Any, alpha: Any) -> Any:  # noqa: E741 - the paper's n
     i = check_nonnegative("I", I, allow_inf=True)
     a = check_interval("alpha", alpha, 0.0, 1.0)
     d, i, a = broadcast(D=d, I=i, alpha=a)
-    gain = np.where(a > 0.0, 0.5 * a * np.where(a > 0.0, i, 0.0), 0.0)
+    # alpha I / 2 as (alpha / 2) I would underflow alpha = 5e-324 to 0 and meet I = inf (found
+    # by the fuzz test): an infinite I with alpha > 0 is an infinite gain, whatever alpha
+    finite_i = np.where(np.isinf(i), 0.0, i)
+    gain = np.where(a > 0.0, np.where(np.isinf(i), np.inf, a * finite_i * 0.5), 0.0)
     loss = np.asarray(refresh(d, a))
     with np.errstate(invalid="ignore"):
         out = gain - loss
@@ -231,6 +234,12 @@ def discounted_sum(eps_star2: Any, alpha: Any, *, D_i0: Any = 0.0) -> Any:
     return out.reshape((*a.shape, e.size))
 
 
+def _times(c: FloatArray, s: FloatArray) -> FloatArray:
+    """``c * s`` with ``0 * inf = 0`` (an S_N beyond float64 is finite) and overflow to inf."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(c == 0.0, 0.0, c * s)
+
+
 def accumulated_upper(eps_star2: Any, alpha: Any, *, c2: Any, C_bias: Any, D_i0: Any = 0.0) -> Any:
     r"""Upper bound on :math:`D_{N+1}` under the additive reading of Thm. 4.2 of [KTV26].
 
@@ -258,9 +267,12 @@ def accumulated_upper(eps_star2: Any, alpha: Any, *, c2: Any, C_bias: Any, D_i0:
     b = check_nonnegative("C_bias", C_bias)
     if c.ndim or b.ndim:
         raise ShapeError("c2 and C_bias must be scalars")
-    # an infinite S_N (D_i0 = inf) makes the bound vacuous (+inf), whatever c2, including 0
-    with np.errstate(over="ignore"):  # beyond float64: +inf
-        return np.where(np.isinf(s), np.inf, c * np.where(np.isinf(s), 0.0, s) + b)
+    # an infinite D_i0 makes the bound vacuous (+inf) wherever it is remembered, whatever c2,
+    # also 0; a finite S_N beyond float64 (stored as inf) times c2 = 0 is 0
+    remembered = np.isinf(np.asarray(D_i0, dtype=float)) & (np.asarray(alpha, dtype=float) < 1.0)
+    with np.errstate(over="ignore"):  # a bound beyond float64 is +inf: the correct rounding
+        bound = _times(c, s) + b
+    return np.where(np.broadcast_to(remembered[..., None], s.shape), np.inf, bound)
 
 
 def accumulated_lower(eps_star2: Any, alpha: Any, *, c1: Any, C_bias: Any, D_i0: Any = 0.0) -> Any:
@@ -291,8 +303,10 @@ def accumulated_lower(eps_star2: Any, alpha: Any, *, c1: Any, C_bias: Any, D_i0:
     k1 = np.arange(1, e.size + 1)
     with np.errstate(divide="ignore"):
         decay = np.exp(np.multiply.outer(2.0 * np.log1p(-a), k1))
-    with np.errstate(over="ignore"):  # c1 S beyond float64: +inf (the other terms are finite)
-        return c * s - decay * d0 - b
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond float64: +-inf
+        out = _times(c, s) - decay * d0 - b
+    # c1 S = inf against finite terms is +inf; inf - inf cannot occur (d0 and b are finite)
+    return out
 
 
 def literal_constant(

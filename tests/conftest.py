@@ -22,7 +22,15 @@ settings.register_profile(
 settings.register_profile(  # HYPOTHESIS_PROFILE=thorough for a long local search
     "thorough", deadline=None, max_examples=1000, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """CI (or HYPOTHESIS_PROFILE) picks the profile unless ``--hypothesis-profile`` was given
+    (loading one at import time used to override that option)."""
+    if config.getoption("hypothesis_profile", default=None) is None:
+        settings.load_profile(
+            "ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev")
+        )
 
 
 @pytest.fixture

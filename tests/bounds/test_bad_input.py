@@ -121,3 +121,33 @@ def test_huge_valid_inputs_round_to_inf_without_warning():
     assert B.sqrt_recursion_step(1e308, 1e308, 0.5)[1] == np.inf
     assert B.clean_regime(0.0, 0.5, C=1.7e308) and not B.clean_regime(1e-300, 0.0, C=1.7e308)
     assert B.chi2_lower(2.0, 1.0, C=1.7e308, outside="vacuous") == 0.0
+
+
+def test_next_lower_with_a_subnormal_alpha_and_infinite_i_is_inf_without_warning():
+    """Found by the fuzz test in CI: alpha = 5e-324 made alpha / 2 underflow to 0, and 0 x inf
+    gave NaN with a warning."""
+    assert B.next_lower(5e-324, np.inf, 5e-324) == np.inf
+    assert B.next_lower(1.0, np.inf, 0.0) == -1.0  # alpha = 0: no gain, the loss remains
+
+
+def test_a_zero_constant_times_a_sum_beyond_float64_is_zero_not_nan():
+    """Found by the fuzz test (thorough profile): c1 = 0 times an S_N that overflowed gave NaN.
+    S_N is finite (a sum of finite energies) even when float64 cannot hold it."""
+    out = B.accumulated_lower([1.7e308, 1.7e308], 0.0, c1=0.0, C_bias=0.0, D_i0=1.0)
+    np.testing.assert_array_equal(out, [-1.0, -1.0])
+    np.testing.assert_array_equal(
+        B.accumulated_upper([1.7e308] * 2, 0.0, c2=0.0, C_bias=0.5), [0.5, 0.5]
+    )
+    # an infinite initial term is remembered for alpha < 1 only
+    both = B.accumulated_upper([1.0, 1.0], np.array([0.5, 1.0]), c2=2.0, C_bias=0.1, D_i0=np.inf)
+    assert np.all(both[0] == np.inf) and both[1].tolist() == [2.1, 2.1]
+
+
+def test_bounds_beyond_float64_round_to_inf_without_warning():
+    """Found by the fuzz test (thorough profile): c2 S_N + C_bias overflowed with a warning."""
+    up = B.accumulated_upper(
+        [1e-300, 5e-324, 1.7e308, 1e12], 1e-10, c2=0.25, C_bias=1.7e308, D_i0=1.7e308
+    )
+    assert np.all(up == np.inf)
+    low = B.accumulated_lower([1e-300, 1.7e308], 1e-10, c1=1.7e308, C_bias=1.7e308, D_i0=1.7e308)
+    assert low[1] == np.inf and low[0] == -np.inf  # -1.7e308 - 1.7e308: vacuous, rounded
