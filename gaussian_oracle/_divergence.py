@@ -257,15 +257,19 @@ def chi2(
                 "the tail rule's tolerance): treated as the boundary, where chi2 = +inf",
             )
         if log1 == float("inf"):  # finite by the tail rule: an overflow, not an infinity
-            return Divergence(
-                float("inf"),
-                0.0,
-                "overflow",
-                "finite (the tail rule holds) but beyond the float64 range, and so is "
-                "log(1 + chi2): the means are too far apart in units of the covariances",
-            )
+            return overflow_beyond_log("the means are too far apart in units of the covariances")
         return closed_form_chi2(log1)
     return _numeric(p, q, "chi2", method, tails, n, gen)
+
+
+def overflow_beyond_log(why: str) -> Divergence:
+    """A finite value whose logarithm is beyond float64 as well: ``inf``, method "overflow"."""
+    return Divergence(
+        float("inf"),
+        0.0,
+        "overflow",
+        f"finite (the tail rule holds) but beyond the float64 range, and so is its log: {why}",
+    )
 
 
 def closed_form_chi2(log1: float) -> Divergence:

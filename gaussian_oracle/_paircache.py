@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from ._closed_forms import WhitenedComponents
 from ._contrast import signed_form
-from ._divergence import Divergence, chi2, closed_form_chi2
+from ._divergence import Divergence, chi2, closed_form_chi2, overflow_beyond_log
 from ._laws import Gaussian, GaussianMixture, single_gaussian
 from ._tails import chi2_tail_check
 
@@ -99,12 +99,8 @@ class PairCache:
         if not np.all(self.finite[idx]):
             return chi2(law, self.data, rng=rng, n_samples=n_samples)  # inf, with its reason
         if not np.all(np.isfinite(self.diag[idx])):  # a component's own term beyond float64
-            return Divergence(
-                float("inf"),
-                0.0,
-                "overflow",
-                "finite (the tail rule holds) but beyond the float64 range, and so is "
-                "log(1 + chi2): a component is too far out in units of the data's covariance",
+            return overflow_beyond_log(
+                "a component is too far out in units of the data's covariance"
             )
         u = np.log(law.weights[live]) + 0.5 * self.diag[idx]
         top = float(np.max(u))
@@ -123,8 +119,8 @@ class PairCache:
         if not len(weights):
             return Divergence(0.0, 0.0, "closed-form", "the two laws are the same")
         if np.all(self.finite[idx]) and not np.all(np.isfinite(self.diag[idx])):
-            return Divergence(
-                float("inf"), 0.0, "overflow", "finite but beyond the float64 range (and its log)"
+            return overflow_beyond_log(
+                "a component is too far out in units of the data's covariance"
             )
         if not np.all(self.finite[idx]):
             k = int(np.argmin(self.finite[idx]))
