@@ -21,57 +21,90 @@ One generation, exactly (Gaussian data, affine error)
 ----------------------------------------------------
 Diffusion           -- horizon T, early stopping t0, init "standard" | "exact".
 AffineError         -- score error e(y, s) = W(s) y + xi(s).
+ScoreDifference     -- score error of a model that learned the law q~ exactly (truth q).
+ErrorField          -- any score error: a callable (y, s) -> (n, d).
 LinearGaussianOracle, LinearSolution -- moments, energies, eta, chi2 / KL, all exact.
 simulate_reverse, MonteCarloResult, McEstimate -- Monte Carlo SDE engine with standard errors,
                        Richardson bias estimates and eta labelled estimate / lower bound.
 
+Engines (one protocol)
+----------------------
+solve_generation    -- one generation by the most exact engine that supports it ("auto").
+GenerationSolution  -- what every engine returns (eps_star2, eta, chi2, kl, endpoints, ...).
+Engine, ENGINES, register_engine, unregister_engine, supporting_engines -- the registry:
+                       zero-error, linear, law-map, monte-carlo.
+Settings, Streams, COMPUTE -- sizes, random streams and what to compute.
+
 Many generations
 ----------------
 ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit, FiniteSampleKDE -- learners.
+Learner, LEARNERS, register_learner, learner_from_config -- the learner protocol and registry.
 run_recursion, Trajectory -- the fresh-data recursion: laws, D_i, I_i against the training law
                        and the ideal endpoint, J_i, Lemma F.1, labelled eta_i; save / load.
 standard_init_endpoint -- closed-form endpoint of the exact-score reverse SDE from N(0, I).
 
 Divergences
 -----------
-chi2, kl            -- chi-square and KL, returned as :class:`Divergence` (value, error, method).
+chi2, kl            -- chi-square and KL, returned as :class:`Estimate` (value, error, method).
 w2                  -- Wasserstein-2 (Bures) distance between Gaussians.
 chi2_tail_check     -- the exact finiteness rule for chi-square (see its module docstring).
-Divergence, TailCheck -- result types.
+Estimate, Method, Kind -- every value with an error: exact, an estimate (s.e., bias) or a
+                       lower bound, and how it was obtained (``Divergence`` is the same type).
+TailCheck           -- the tail rule's verdict.
 
 Errors
 ------
 OracleValueError    -- base of all invalid-argument errors (a ``ValueError``).
-DomainError, ShapeError, NotPositiveDefiniteError, FinitenessUndecidedError.
+OracleDomainError, OracleShapeError, NotPositiveDefiniteError, FinitenessUndecidedError.
 """
 
-from ._diffusion import AffineError, Diffusion
+from ._diffusion import Diffusion
 from ._divergence import Divergence, chi2, kl, w2
+from ._engines import (
+    ENGINES,
+    Engine,
+    Settings,
+    Streams,
+    register_engine,
+    solve_generation,
+    supporting_engines,
+    unregister_engine,
+)
 from ._errors import (
-    DomainError,
     FinitenessUndecidedError,
     NotPositiveDefiniteError,
+    OracleDomainError,
+    OracleShapeError,
     OracleValueError,
-    ShapeError,
 )
+from ._estimate import Estimate, Kind, Method
 from ._laws import Gaussian, GaussianMixture, Law, as_mixture
 from ._learners import (
+    LEARNERS,
     AffinePushforward,
     ExactScore,
     FiniteSampleKDE,
     FiniteSampleRefit,
+    Learner,
     PopulationKDE,
+    learner_from_config,
+    register_learner,
 )
 from ._linear import LinearGaussianOracle, LinearSolution
 from ._montecarlo import McEstimate, MonteCarloResult, simulate_reverse
 from ._operations import convolve, mix, ou_transition, push_forward
 from ._recursion import run_recursion, standard_init_endpoint
 from ._score import score
+from ._score_errors import AffineError, ErrorField, ScoreDifference
+from ._solution import COMPUTE, GenerationSolution
 from ._tails import TAIL_RTOL, TailCheck, chi2_tail_check
 from ._trajectory import Trajectory
 from ._validation import PD_RTOL, SYMMETRY_RTOL, WEIGHT_SUM_ATOL
 
 __all__ = [
+    "COMPUTE",
+    "ENGINES",
+    "LEARNERS",
     "PD_RTOL",
     "SYMMETRY_RTOL",
     "TAIL_RTOL",
@@ -80,22 +113,32 @@ __all__ = [
     "AffinePushforward",
     "Diffusion",
     "Divergence",
-    "DomainError",
+    "Engine",
+    "ErrorField",
+    "Estimate",
     "ExactScore",
     "FiniteSampleKDE",
     "FiniteSampleRefit",
     "FinitenessUndecidedError",
     "Gaussian",
     "GaussianMixture",
+    "GenerationSolution",
+    "Kind",
     "Law",
+    "Learner",
     "LinearGaussianOracle",
     "LinearSolution",
     "McEstimate",
+    "Method",
     "MonteCarloResult",
     "NotPositiveDefiniteError",
+    "OracleDomainError",
+    "OracleShapeError",
     "OracleValueError",
     "PopulationKDE",
-    "ShapeError",
+    "ScoreDifference",
+    "Settings",
+    "Streams",
     "TailCheck",
     "Trajectory",
     "as_mixture",
@@ -103,12 +146,36 @@ __all__ = [
     "chi2_tail_check",
     "convolve",
     "kl",
+    "learner_from_config",
     "mix",
     "ou_transition",
     "push_forward",
+    "register_engine",
+    "register_learner",
     "run_recursion",
     "score",
     "simulate_reverse",
+    "solve_generation",
     "standard_init_endpoint",
+    "supporting_engines",
+    "unregister_engine",
     "w2",
 ]
+
+#: names of version 0.1 that now carry the package, kept resolvable for one release
+_DEPRECATED = {"DomainError": "OracleDomainError", "ShapeError": "OracleShapeError"}
+
+
+def __getattr__(name: str) -> type:
+    if name in _DEPRECATED:
+        import warnings
+
+        new = _DEPRECATED[name]
+        warnings.warn(
+            f"gaussian_oracle.{name} is now gaussian_oracle.{new} (bounds.{name} is a "
+            "different class); the old name will be removed",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
+    raise AttributeError(f"module 'gaussian_oracle' has no attribute {name!r}")

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import logsumexp
 
-from ._errors import DomainError
+from ._errors import OracleDomainError
 from ._laws import Gaussian, GaussianMixture
 from ._validation import FloatArray
 
@@ -249,7 +249,7 @@ def log1p_chi2_mixture_gaussian(p: GaussianMixture, q: Gaussian) -> float:
         diag = comps.log_terms_diagonal()
         if np.any(diag == np.inf):
             return float("inf")
-        raise DomainError(
+        raise OracleDomainError(
             "chi2 of this mixture against the Gaussian is beyond float64 arithmetic (means too "
             "far out in units of the covariances)"
         )

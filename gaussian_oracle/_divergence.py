@@ -8,7 +8,6 @@ rule of :mod:`gaussian_oracle._tails`), ``"quadrature"`` (adaptive cubature, err
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,8 @@ from ._closed_forms import (
     overflow_note,
     w2_gaussian,
 )
-from ._errors import DomainError, ShapeError
+from ._errors import OracleDomainError, OracleShapeError
+from ._estimate import EXACT_METHODS, KINDS, Estimate
 from ._laws import (
     Gaussian,  # noqa: F401 - the doctests use it
     Law,
@@ -30,105 +30,33 @@ from ._laws import (
     check_law,
     single_gaussian,
 )
-from ._numerical import Estimate, monte_carlo, quadrature
+from ._numerical import Integral, monte_carlo, quadrature
 from ._tails import chi2_tail_check
 from ._validation import check_positive_int, check_rng
 
-__all__ = ["Divergence", "chi2", "kl", "w2"]
+__all__ = ["EXACT_METHODS", "KINDS", "Divergence", "chi2", "kl", "w2"]
 
 _METHODS = ("auto", "closed-form", "quadrature", "monte-carlo")
 _DEFAULT_SEED = 0
 _LOG_FLOAT_MAX = float(np.log(np.finfo(float).max))
 
 
-#: methods whose values carry no estimation error
-EXACT_METHODS = ("closed-form", "tail-rule", "overflow")
-#: what a value is: exact, a consistent estimate (``abs_error``, ``bias``), or a bound on the
-#: quantity it names
-KINDS = ("exact", "estimate", "lower-bound")
-
-
-@dataclass(frozen=True, slots=True)
-class Divergence:
-    """A divergence (or another oracle quantity) and how much to trust it.
-
-    Attributes
-    ----------
-    value : float
-        The divergence; ``inf`` when infinite or beyond the float64 range (never NaN).
-    abs_error : float
-        0 for exact values; the cubature error estimate for ``"quadrature"``; one standard error
-        for ``"importance-sampling"``, ``"monte-carlo"`` and ``"regression"``.
-    method : str
-        ``"closed-form"``, ``"tail-rule"`` (proven infinite), ``"overflow"`` (finite but beyond
-        the float64 range: ``inf``, with ``log(1 + value)`` in ``reason``), ``"quadrature"``,
-        ``"importance-sampling"``, ``"monte-carlo"`` or ``"regression"`` (eta by regression).
-    reason : str
-        Why the value is infinite (empty otherwise), or how an estimate was made.
-    n_samples : int
-        Number of Monte Carlo samples or paths (0 for deterministic methods).
-    bias : float
-        Estimated systematic error (time discretisation: value minus its limit), 0 if none.
-    kind : {"exact", "estimate", "lower-bound"}
-        Derived from ``method`` when not given: "exact" for the methods in
-        :data:`EXACT_METHODS`, "estimate" otherwise. "lower-bound": ``value`` (up to its
-        errors) is at most the quantity it names.
-
-    Examples
-    --------
-    >>> d = chi2(Gaussian(1.0, 1.0), Gaussian(0.0, 1.0))
-    >>> d.exact, d.kind, round(d.value, 12)
-    (True, 'exact', 1.718281828459)
-    """
-
-    value: float
-    abs_error: float = 0.0
-    method: str = "closed-form"
-    reason: str = ""
-    n_samples: int = 0
-    bias: float = 0.0
-    kind: str = ""
-
-    def __post_init__(self) -> None:
-        kind = self.kind or ("exact" if self.method in EXACT_METHODS else "estimate")
-        if kind not in KINDS:
-            raise DomainError(f"kind={self.kind!r} must be one of {', '.join(KINDS)}")
-        object.__setattr__(self, "kind", kind)
-
-    @property
-    def exact(self) -> bool:
-        """True for closed forms, tail-rule infinities and overflows (no estimation error)."""
-        return self.kind == "exact"
-
-    @property
-    def finite(self) -> bool:
-        """True when the divergence is finite and within the float64 range."""
-        return bool(np.isfinite(self.value))
-
-    @property
-    def overflow(self) -> bool:
-        """True when the value is finite but beyond the float64 range (stored as ``inf``)."""
-        return self.method == "overflow"
-
-    @property
-    def error(self) -> float:
-        """``abs_error + |bias|``: what a decision (a hypothesis, a comparison) should allow."""
-        return float(self.abs_error + abs(self.bias))
-
-    def __float__(self) -> float:
-        return float(self.value)
+#: the value type of every divergence (one :class:`Estimate` for every number with an error)
+Divergence = Estimate
 
 
 def _pair(p: Any, q: Any) -> tuple[Law, Law]:
     p, q = check_law("p", p), check_law("q", q)
     if p.dim != q.dim:
-        raise ShapeError(f"p has dimension {p.dim} and q has dimension {q.dim}; they must match")
+        raise OracleShapeError(
+            f"p has dimension {p.dim} and q has dimension {q.dim}; they must match"
+        )
     return p, q
 
 
 def _options(method: str, n_samples: Any, rng: Any) -> tuple[int, np.random.Generator]:
     if method not in _METHODS:
-        raise DomainError(f"method={method!r} must be one of {', '.join(_METHODS)}")
+        raise OracleDomainError(f"method={method!r} must be one of {', '.join(_METHODS)}")
     n = check_positive_int("n_samples", n_samples, minimum=2)
     gen = np.random.default_rng(_DEFAULT_SEED) if rng is None else check_rng("rng", rng)
     return n, gen
@@ -138,18 +66,20 @@ def _numeric(
     p: Law, q: Law, kind: str, method: str, tails: Any, n: int, rng: np.random.Generator
 ) -> Divergence:
     if method == "closed-form":
-        raise DomainError(
+        raise OracleDomainError(
             f"method='closed-form' has no closed form for {kind} between these laws "
             f"(p: {p.n_components} components, q: {q.n_components}); use 'auto'"
         )
     if method == "quadrature" and p.dim > 2:
-        raise DomainError(f"method='quadrature' is available in dimension 1 or 2, not {p.dim}")
+        raise OracleDomainError(
+            f"method='quadrature' is available in dimension 1 or 2, not {p.dim}"
+        )
     # translation invariance: work near the integrand's mass (q's mean for chi2, p's for KL),
     # so that laws far from the origin keep the resolution of their boxes and samples
     centre = q.mean if kind == "chi2" else p.mean
     p, q = centred(p, centre), centred(q, centre)
     if method == "quadrature" or (method == "auto" and p.dim <= 2):
-        est: Estimate = quadrature(p, q, kind, tails)
+        est: Integral = quadrature(p, q, kind, tails)
         note = "" if est.converged else "cubature did not reach its tolerance; see abs_error"
     else:
         est = monte_carlo(p, q, kind, tails, n, rng)
@@ -157,8 +87,8 @@ def _numeric(
     return numeric_divergence(est, kind, note)
 
 
-def numeric_divergence(est: Estimate, what: str, note: str = "") -> Divergence:
-    """A :class:`Divergence` from a numerical :class:`Estimate`: beyond float64 it is ``inf``
+def numeric_divergence(est: Integral, what: str, note: str = "") -> Divergence:
+    """A :class:`Divergence` from a numerical integral: beyond float64 it is ``inf``
     with method "overflow" and the logarithm in ``reason``."""
     if not np.isfinite(est.value):
         log = "" if est.log_value is None else f": log {what} = {est.log_value:.12g}"
@@ -210,9 +140,9 @@ def chi2(
 
     Raises
     ------
-    ShapeError
+    OracleShapeError
         If the dimensions differ.
-    DomainError
+    OracleDomainError
         On an unknown or unavailable ``method``, a bad ``n_samples`` or ``rng``.
     FinitenessUndecidedError
         See :func:`gaussian_oracle.chi2_tail_check` (only for mixtures of >= 3 non-commuting
@@ -336,7 +266,7 @@ def w2(p: Law, q: Law) -> float:
     if p1 is None or q1 is None:
         bad = "p" if p1 is None else "q"
         law = p if p1 is None else q
-        raise DomainError(
+        raise OracleDomainError(
             f"{bad} has {law.n_components} components: w2 is implemented for Gaussian laws only"
         )
     return w2_gaussian(p1, q1)

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
-from ._errors import DomainError, ShapeError
+from ._errors import OracleDomainError, OracleShapeError
 from ._validation import (
     WEIGHT_SUM_ATOL,
     FloatArray,
@@ -64,7 +64,7 @@ def _points(x: Any, dim: int) -> tuple[FloatArray, tuple[int, ...]]:
     if dim == 1 and arr.ndim <= 1:
         arr = arr[..., None]  # in one dimension, a scalar is one point and (n,) is n points
     if arr.ndim == 0 or arr.shape[-1] != dim:
-        raise ShapeError(
+        raise OracleShapeError(
             f"x has shape {arr.shape}; its last axis must have length dim={dim} "
             "(points are stacked along the leading axes)"
         )
@@ -111,9 +111,9 @@ class Gaussian:
 
     Raises
     ------
-    ShapeError
+    OracleShapeError
         If the shapes of ``mean`` and ``cov`` do not match.
-    DomainError, NotPositiveDefiniteError
+    OracleDomainError, NotPositiveDefiniteError
         If an entry is not finite, or ``cov`` is not symmetric positive definite.
 
     Examples
@@ -134,13 +134,15 @@ class Gaussian:
         if mean.ndim == 0:
             mean = mean[None]
         if mean.ndim != 1:
-            raise ShapeError(f"mean={_show(mean)} must be a vector of shape (d,), got {mean.shape}")
+            raise OracleShapeError(
+                f"mean={_show(mean)} must be a vector of shape (d,), got {mean.shape}"
+            )
         d = mean.shape[0]
         cov = as_float_array("cov", cov)
         if cov.ndim == 0 and d == 1:
             cov = cov.reshape(1, 1)
         if cov.shape != (d, d):
-            raise ShapeError(
+            raise OracleShapeError(
                 f"cov has shape {cov.shape}; with mean of shape ({d},) it must be ({d}, {d})"
             )
         cov = check_covariances("cov", cov)
@@ -186,10 +188,10 @@ class Gaussian:
 
 
 def _check_ages(ages: Any, k: int) -> NDArray[np.int64]:
-    """``k`` non-negative integer ages as an int64 array, else a DomainError."""
+    """``k`` non-negative integer ages as an int64 array, else a OracleDomainError."""
     raw = np.asarray(ages)
     if raw.shape != (k,) or raw.dtype.kind not in "iu" or np.any(raw < 0):
-        raise DomainError(
+        raise OracleDomainError(
             f"ages={_show(raw)} must be {k} non-negative integers (one per component)"
         )
     return raw.astype(np.int64)
@@ -214,7 +216,7 @@ class GaussianMixture:
 
     Raises
     ------
-    ShapeError, DomainError, NotPositiveDefiniteError
+    OracleShapeError, OracleDomainError, NotPositiveDefiniteError
         On inconsistent shapes, non-finite entries, negative or non-normalised weights, or a
         covariance that is not symmetric positive definite (the message names the component).
 
@@ -239,13 +241,13 @@ class GaussianMixture:
     ) -> None:
         w = as_float_array("weights", weights)
         if w.ndim != 1 or w.shape[0] == 0:
-            raise ShapeError(f"weights={_show(w)} must be a non-empty vector of shape (K,)")
+            raise OracleShapeError(f"weights={_show(w)} must be a non-empty vector of shape (K,)")
         k = w.shape[0]
         if np.any(w < 0):
-            raise DomainError(f"weights={_show(w)} must be >= 0")
+            raise OracleDomainError(f"weights={_show(w)} must be >= 0")
         total = float(np.sum(w))
         if abs(total - 1.0) > WEIGHT_SUM_ATOL:
-            raise DomainError(
+            raise OracleDomainError(
                 f"weights={_show(w)} must sum to 1 (within {WEIGHT_SUM_ATOL:g}); "
                 f"they sum to {total!r}"
             )
@@ -254,7 +256,9 @@ class GaussianMixture:
         if means.ndim == 1:
             means = means[:, None]
         if means.ndim != 2 or means.shape[0] != k:
-            raise ShapeError(f"means has shape {means.shape}; with {k} weights it must be ({k}, d)")
+            raise OracleShapeError(
+                f"means has shape {means.shape}; with {k} weights it must be ({k}, d)"
+            )
         d = means.shape[1]
         covs = as_float_array("covs", covs)
         if d == 1 and covs.shape == (k,):
@@ -262,7 +266,7 @@ class GaussianMixture:
         elif covs.shape == (d, d):
             covs = np.broadcast_to(covs, (k, d, d)).copy()
         if covs.shape != (k, d, d):
-            raise ShapeError(
+            raise OracleShapeError(
                 f"covs has shape {covs.shape}; with {k} components in dimension {d} it must be "
                 f"({k}, {d}, {d}) or ({d}, {d})"
             )
@@ -326,7 +330,7 @@ class GaussianMixture:
     def component(self, k: int) -> Gaussian:
         """Component ``k`` as a :class:`Gaussian`."""
         if not 0 <= k < self.n_components:
-            raise DomainError(f"k={k!r} must lie in [0, {self.n_components - 1}]")
+            raise OracleDomainError(f"k={k!r} must lie in [0, {self.n_components - 1}]")
         return Gaussian(self.means[k], self.covs[k])
 
     def component_logpdf(self, x: Any) -> FloatArray:
@@ -469,7 +473,7 @@ def as_mixture(law: Law, *, age: int = 0) -> GaussianMixture:
     if isinstance(law, Gaussian):
         age = check_positive_int("age", age, minimum=0)
         return GaussianMixture(np.ones(1), law.mean[None], law.cov[None], np.array([age]))
-    raise DomainError(f"law={law!r} must be a Gaussian or a GaussianMixture")
+    raise OracleDomainError(f"law={law!r} must be a Gaussian or a GaussianMixture")
 
 
 LawT = TypeVar("LawT", bound=Gaussian | GaussianMixture)
@@ -486,7 +490,7 @@ def single_gaussian(law: Law) -> Gaussian | None:
 def check_law(name: str, law: LawT) -> LawT:
     """Accept a :class:`Gaussian` or :class:`GaussianMixture`, else raise naming ``name``."""
     if not isinstance(law, Gaussian | GaussianMixture):
-        raise DomainError(f"{name}={law!r} must be a Gaussian or a GaussianMixture")
+        raise OracleDomainError(f"{name}={law!r} must be a Gaussian or a GaussianMixture")
     return law
 
 

@@ -3,27 +3,56 @@
 Each learner maps the training law ``q_i`` (a Gaussian mixture) to the learned law ``q~``;
 with ``Diffusion(init="exact")`` the next generation is exactly ``P_{t0} q~`` (THEORY.md §1, §6)
 and the score error is ``grad log P_s q~ - grad log P_s q_i``.
+
+Protocol (:class:`Learner`): ``learn(q, rng) -> GaussianMixture``; ``gaussian_output(g) ->
+bool``, whether the learned law is Gaussian when the training law is (``g=True``) or is not;
+``config() -> dict``, its parameters as plain values (``learner_from_config`` inverts it). A
+new learner is a class with these three methods added to :data:`LEARNERS` with
+:func:`register_learner` (``tests/contracts`` then checks Lemma F.1 on it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._errors import DomainError
+from ._errors import OracleDomainError
 from ._laws import Gaussian, GaussianMixture, as_mixture
 from ._operations import convolve, push_forward
 from ._validation import FloatArray, as_float_array, check_positive_int, check_rng, check_scalar
 
 __all__ = [
+    "LEARNERS",
     "AffinePushforward",
     "ExactScore",
     "FiniteSampleKDE",
     "FiniteSampleRefit",
+    "Learner",
     "PopulationKDE",
+    "learner_from_config",
+    "register_learner",
 ]
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """What every learner provides (module docstring)."""
+
+    def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture: ...
+
+    def gaussian_output(self, gaussian_input: bool) -> bool: ...
+
+    def config(self) -> dict[str, Any]: ...
+
+
+def _config(learner: Any, *names: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"learner": type(learner).__name__}
+    for n in names:
+        v = getattr(learner, n)
+        out[n] = v.tolist() if isinstance(v, np.ndarray) else v
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +71,13 @@ class ExactScore:
     def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture:
         """The learned law (deterministic; ``rng`` is ignored)."""
         return as_mixture(q)
+
+    def gaussian_output(self, gaussian_input: bool) -> bool:
+        """The learned law is the training law: Gaussian exactly when it is."""
+        return gaussian_input
+
+    def config(self) -> dict[str, Any]:
+        return _config(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +98,13 @@ class PopulationKDE:
 
     def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture:
         return convolve(as_mixture(q), self.h)
+
+    def gaussian_output(self, gaussian_input: bool) -> bool:
+        """Smoothing keeps the number of components: Gaussian exactly when the input is."""
+        return gaussian_input
+
+    def config(self) -> dict[str, Any]:
+        return _config(self, "h")
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -85,6 +128,13 @@ class AffinePushforward:
     def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture:
         return push_forward(as_mixture(q), self.A, self.b)
 
+    def gaussian_output(self, gaussian_input: bool) -> bool:
+        """An affine image keeps the number of components."""
+        return gaussian_input
+
+    def config(self) -> dict[str, Any]:
+        return _config(self, "A", "b")
+
 
 @dataclass(frozen=True, slots=True)
 class FiniteSampleRefit:
@@ -106,12 +156,12 @@ class FiniteSampleRefit:
     def __post_init__(self) -> None:
         check_positive_int("n", self.n, minimum=2)
         if self.family != "gaussian":
-            raise DomainError(f"family={self.family!r} must be 'gaussian'")
+            raise OracleDomainError(f"family={self.family!r} must be 'gaussian'")
 
     def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture:
         law = as_mixture(q)
         if self.n <= law.dim:
-            raise DomainError(
+            raise OracleDomainError(
                 f"n={self.n} must exceed the dimension {law.dim} for a "
                 "non-degenerate maximum-likelihood covariance"
             )
@@ -119,6 +169,13 @@ class FiniteSampleRefit:
         mean = x.mean(axis=0)
         c = x - mean
         return as_mixture(Gaussian(mean, c.T @ c / self.n))
+
+    def gaussian_output(self, gaussian_input: bool) -> bool:
+        """A Gaussian fit: always Gaussian."""
+        return True
+
+    def config(self) -> dict[str, Any]:
+        return _config(self, "n", "family")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,5 +204,49 @@ class FiniteSampleKDE:
             np.full(self.n, 1.0 / self.n), x, (self.h * self.h) * np.eye(law.dim)
         )
 
+    def gaussian_output(self, gaussian_input: bool) -> bool:
+        """A KDE of samples is a mixture of ``n`` components."""
+        return self.n == 1
 
-Learner = ExactScore | PopulationKDE | AffinePushforward | FiniteSampleRefit | FiniteSampleKDE
+    def config(self) -> dict[str, Any]:
+        return _config(self, "n", "h")
+
+
+#: every learner by name (its class name), for configurations and the command line
+LEARNERS: dict[str, type] = {}
+
+
+def register_learner(cls: type) -> type:
+    """Add a learner class to :data:`LEARNERS` under its name; returns it (a decorator)."""
+    missing = [
+        m for m in ("learn", "gaussian_output", "config") if not callable(getattr(cls, m, None))
+    ]
+    if missing:
+        raise OracleDomainError(f"cls={cls.__name__}: a learner needs {', '.join(missing)}")
+    if cls.__name__ in LEARNERS and LEARNERS[cls.__name__] is not cls:
+        raise OracleDomainError(f"a learner named {cls.__name__!r} is already registered")
+    LEARNERS[cls.__name__] = cls
+    return cls
+
+
+for _cls in (ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit, FiniteSampleKDE):
+    register_learner(_cls)
+
+
+def learner_from_config(config: Any) -> Any:
+    """The learner a :meth:`config` dictionary describes.
+
+    Examples
+    --------
+    >>> learner_from_config(PopulationKDE(0.2).config())
+    PopulationKDE(h=0.2)
+    """
+    if not isinstance(config, dict) or config.get("learner") not in LEARNERS:
+        raise OracleDomainError(
+            f"config={config!r} must be a dict whose 'learner' is one of {', '.join(LEARNERS)}"
+        )
+    params = {k: v for k, v in config.items() if k != "learner"}
+    try:
+        return LEARNERS[config["learner"]](**params)
+    except TypeError as exc:
+        raise OracleDomainError(f"config={config!r}: {exc}") from None

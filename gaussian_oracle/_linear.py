@@ -34,11 +34,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ._diffusion import AffineError, Diffusion
+from ._diffusion import Diffusion
 from ._divergence import Divergence, chi2, kl
-from ._errors import DomainError, ShapeError
+from ._errors import OracleDomainError, OracleShapeError
 from ._laws import Gaussian
 from ._operations import ou_transition
+from ._score_errors import AffineError
 from ._validation import FloatArray, check_scalar
 
 __all__ = ["LinearGaussianOracle", "LinearSolution"]
@@ -124,20 +125,22 @@ class LinearGaussianOracle:
 
     def __init__(self, data: Gaussian, diffusion: Diffusion, error: AffineError) -> None:
         if not isinstance(data, Gaussian):
-            raise DomainError(f"data={data!r} must be a Gaussian (mixtures: use simulate_reverse)")
+            raise OracleDomainError(
+                f"data={data!r} must be a Gaussian (mixtures: use simulate_reverse)"
+            )
         if not isinstance(diffusion, Diffusion):
-            raise DomainError(f"diffusion={diffusion!r} must be a Diffusion")
+            raise OracleDomainError(f"diffusion={diffusion!r} must be a Diffusion")
         if not isinstance(error, AffineError):
-            raise DomainError(f"error={error!r} must be an AffineError")
+            raise OracleDomainError(f"error={error!r} must be an AffineError")
         d = data.dim
         if error.dim is not None and error.dim != d:
-            raise ShapeError(f"error has dimension {error.dim} but data has dimension {d}")
+            raise OracleShapeError(f"error has dimension {error.dim} but data has dimension {d}")
         for s in (diffusion.T, diffusion.t0):  # validates callables' shapes now, not mid-solve
             w, xi = error.at(s, d)
             size = max(float(np.max(np.abs(w))), float(np.max(np.abs(xi))))
             scale = max(1.0, float(np.max(np.abs(data.mean))), float(np.max(data.cov)) ** 0.5)
             if size * scale > _ERROR_LIMIT:
-                raise DomainError(
+                raise OracleDomainError(
                     f"error: W(s), xi(s) of size {size:.3g} at s={s!r} make the score energy "
                     f"exceed the float64 range; the engine accepts |W|, |xi| times the data's "
                     f"scale up to {_ERROR_LIMIT:g}"

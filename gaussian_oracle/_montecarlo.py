@@ -30,11 +30,13 @@ from typing import Any
 import numpy as np
 
 from . import _regression as R
-from ._diffusion import AffineError, Diffusion
-from ._errors import DomainError, ShapeError
+from ._diffusion import Diffusion
+from ._errors import OracleDomainError, OracleShapeError
+from ._estimate import Estimate, Method
 from ._laws import Gaussian, GaussianMixture, Law, check_law
 from ._operations import ou_transition
 from ._score import score
+from ._score_errors import AffineError
 from ._validation import FloatArray, check_positive_int, check_rng, check_scalar
 
 __all__ = ["McEstimate", "MonteCarloResult", "simulate_reverse"]
@@ -44,29 +46,11 @@ _LEVELS = (1, 2, 4)
 KINDS = ("estimate", "lower-bound")
 
 
-@dataclass(frozen=True, slots=True)
-class McEstimate:
-    """A Monte Carlo estimate: value, standard error, discretisation bias (same shapes).
-
-    Attributes
-    ----------
-    value, se : float or ndarray
-        The estimate at the finest step and one standard error (sampling noise only).
-    bias : float or ndarray
-        Richardson estimate of the discretisation bias of ``value`` (value minus its
-        ``h -> 0`` limit); 0 when not estimated.
-    kind : {"estimate", "lower-bound"}
-        ``"lower-bound"``: the quantity estimated is at most the one named (eta by regression
-        on a family that cannot represent ``E[M | Y_end]``).
-    note : str
-        How the number was obtained (feature family, convergence of the basis).
-    """
-
-    value: Any
-    se: Any
-    bias: Any = 0.0
-    kind: str = "estimate"
-    note: str = ""
+#: the Monte Carlo results are :class:`Estimate` values: ``value``, ``se`` (= ``abs_error``, one
+#: standard error), ``bias`` (Richardson estimate of the discretisation bias: value minus its
+#: ``h -> 0`` limit; 0 when not estimated), ``kind`` ("estimate" or "lower-bound": eta by
+#: regression on a family that cannot represent ``E[M | Y_end]``) and ``note`` (= ``reason``)
+McEstimate = Estimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +119,7 @@ def _cov_se(x: FloatArray) -> tuple[FloatArray, FloatArray]:
 def _check_error_output(out: Any, n: int, d: int, s: float) -> FloatArray:
     arr = np.asarray(out, dtype=np.float64)
     if arr.shape != (n, d) or not np.all(np.isfinite(arr)):
-        raise ShapeError(
+        raise OracleShapeError(
             f"error(y, s) at s={s!r} returned an array of shape {arr.shape}"
             f"{'' if np.all(np.isfinite(arr)) else ' with non-finite entries'}; "
             f"it must be finite with shape ({n}, {d})"
@@ -212,27 +196,27 @@ def simulate_reverse(
     """
     data = check_law("data", data)
     if not isinstance(diffusion, Diffusion):
-        raise DomainError(f"diffusion={diffusion!r} must be a Diffusion")
+        raise OracleDomainError(f"diffusion={diffusion!r} must be a Diffusion")
     n_paths = check_positive_int("n_paths", n_paths, minimum=2)
     n_steps = check_positive_int("n_steps", n_steps)
     rng = check_rng("rng", rng)
     eps = check_scalar("scale", scale, low=0.0)
     if not isinstance(richardson, bool):
-        raise DomainError(f"richardson={richardson!r} must be True or False")
+        raise OracleDomainError(f"richardson={richardson!r} must be True or False")
     if richardson and n_steps < 4:
-        raise DomainError(
+        raise OracleDomainError(
             f"n_steps={n_steps} is too few for the discretisation-bias estimate, which needs "
             "the coupled 2h and 4h grids (n_steps >= 4); pass richardson=False"
         )
     d = data.dim
     if isinstance(error, AffineError):
         if error.dim is not None and error.dim != d:
-            raise ShapeError(f"error has dimension {error.dim} but data has dimension {d}")
+            raise OracleShapeError(f"error has dimension {error.dim} but data has dimension {d}")
         field_fn: Callable[[FloatArray, float], FloatArray] = error
     elif callable(error):
         field_fn = error
     else:
-        raise DomainError(f"error={error!r} must be an AffineError or a callable e(y, s)")
+        raise OracleDomainError(f"error={error!r} must be an AffineError or a callable e(y, s)")
     gaussian = isinstance(data, Gaussian) or (
         isinstance(data, GaussianMixture) and int(np.sum(data.weights > 0)) == 1
     )
@@ -290,22 +274,26 @@ def _result(
         value = float(np.mean(per_path[0]))
         se = float(np.std(per_path[0], ddof=1) / np.sqrt(n_paths))
         if len(levels) == 1:
-            return McEstimate(value, se)
+            return Estimate(value, se, Method.MONTE_CARLO, n_samples=n_paths)
         diff = per_path[1] - per_path[0]  # coupled: the difference has its own small noise
         resolved = abs(float(np.mean(diff))) > 3.0 * float(np.std(diff, ddof=1) / np.sqrt(n_paths))
         order = _order([float(np.mean(x)) for x in per_path], resolved)
         if order is not None:
             orders[name] = order
-        return McEstimate(value, se, float(np.mean(diff)))  # bias = Q_2h - Q_h
+        # bias = Q_2h - Q_h
+        return Estimate(value, se, Method.MONTE_CARLO, n_samples=n_paths, bias=float(np.mean(diff)))
 
     def moments(which: str, cov: bool) -> McEstimate:
         stat = _cov_se if cov else _mean_se
         vals = [stat(getattr(lv, which))[0] for lv in levels]
         value, se = stat(getattr(fine, which))
-        return McEstimate(value, se, vals[1] - vals[0] if len(vals) > 1 else np.zeros_like(value))
+        bias = vals[1] - vals[0] if len(vals) > 1 else np.zeros_like(value)
+        return Estimate(value, se, Method.MONTE_CARLO, n_samples=n_paths, bias=bias)
 
     fit = R.eta_fit(family, exact_limit, [(lv.m, lv.y_star) for lv in levels])
-    eta = McEstimate(fit.value, fit.se, fit.bias, fit.kind, fit.note)
+    eta = Estimate(
+        fit.value, fit.se, Method.REGRESSION, fit.note, n_paths, bias=fit.bias, kind=fit.kind
+    )
     seq, eta_levels = fit.sequence, fit.levels
     order = _order(eta_levels, abs(eta.bias) > 3.0 * eta.se)
     if order is not None:

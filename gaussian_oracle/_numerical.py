@@ -30,7 +30,7 @@ from typing import Any, cast
 import numpy as np
 from scipy.integrate import cubature
 
-from ._errors import DomainError
+from ._errors import OracleDomainError
 from ._laws import GaussianMixture, Law, as_mixture, components
 from ._tails import TailCheck
 from ._validation import FloatArray
@@ -42,7 +42,7 @@ QUAD_ATOL = 1e-13
 
 
 @dataclass(frozen=True, slots=True)
-class Estimate:
+class Integral:
     """A numerical integral ``value = exp(log_scale) * I`` and its error (same scale).
 
     ``log_scale`` is 0 unless the integrand exceeds ``e^600`` somewhere; then it is integrated
@@ -172,7 +172,7 @@ def _check_resolution(centres: FloatArray, sds: FloatArray, lo: FloatArray, hi: 
     ulp = np.spacing(np.maximum(np.abs(lo), np.abs(hi)))
     steps = np.min(sds / ulp[None, :]) if len(sds) else np.inf
     if not steps >= _MIN_STEPS:
-        raise DomainError(
+        raise OracleDomainError(
             f"the laws are too far apart for their widths to be integrated in float64: a "
             f"component of standard deviation {float(np.min(sds)):.3g} sits in a box "
             f"[{float(np.min(lo)):.3g}, {float(np.max(hi)):.3g}] whose float64 spacing is "
@@ -211,14 +211,14 @@ def quadrature(
     kind: str,
     tails: TailCheck | None,
     integrand: Callable[[FloatArray], FloatArray] | None = None,
-) -> Estimate:
+) -> Integral:
     """Adaptive cubature (``scipy.integrate.cubature``, Gauss–Kronrod 21 product rule).
 
     ``integrand`` (the **logarithm** of the integrand) replaces the chi-square one (the box and
     breakpoints stay those of ``kind`` for ``p`` against ``q``): used for
     ``J = int (a - b)^2 / q`` with ``p`` the law of ``|a - b|``
     (:mod:`gaussian_oracle._contrast`). Chi-square integrands that exceed ``e^600`` are
-    integrated in units of their peak (:class:`Estimate`).
+    integrated in units of their peak (:class:`Integral`).
     """
     wp, mp, covp, _ = components(p)
     keep = wp > 0
@@ -267,12 +267,12 @@ def quadrature(
             points=points or None,
         )
     if np.isnan(res.estimate) or np.isnan(res.error):
-        raise DomainError(
+        raise OracleDomainError(
             "quadrature failed: the integrand exceeds the float64 range inside the box "
             "(components far apart in units of their widths); no estimate is returned"
         )
     value, error, log_value = _scaled(float(res.estimate), float(res.error), log_scale)
-    return Estimate(
+    return Integral(
         value,
         error,
         "quadrature",
@@ -313,7 +313,7 @@ def monte_carlo(
     n_samples: int,
     rng: np.random.Generator,
     integrand: Callable[[FloatArray], FloatArray] | None = None,
-) -> Estimate:
+) -> Integral:
     """Importance sampling (chi-square) or plain sampling from ``p`` (KL); one standard error.
 
     ``integrand`` (the logarithm of the integrand) replaces the chi-square one, with the
@@ -340,4 +340,4 @@ def monte_carlo(
     mean = float(np.mean(vals))
     se = float(np.std(vals, ddof=1) / np.sqrt(n_samples))
     value, error, log_value = _scaled(mean, se, log_scale)
-    return Estimate(value, error, method, n_samples=n_samples, log_value=log_value)
+    return Integral(value, error, method, n_samples=n_samples, log_value=log_value)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ._errors import DomainError, NotPositiveDefiniteError, ShapeError
+from ._errors import NotPositiveDefiniteError, OracleDomainError, OracleShapeError
 from ._laws import (
     Gaussian,
     GaussianMixture,
@@ -99,7 +99,7 @@ def convolve(law: L, h: float) -> L:
         new_covs = covs + h * h * np.eye(means.shape[1])
     if not np.all(np.isfinite(new_covs)):
         limit = float(np.sqrt(np.finfo(float).max - np.max(np.abs(covs))))
-        raise DomainError(
+        raise OracleDomainError(
             f"h={h!r} makes the smoothed covariance exceed the float64 range "
             f"(h^2 + S beyond 1.8e308); h must be below {limit:.4g}"
         )
@@ -133,7 +133,7 @@ def push_forward(law: L, A: Any, b: Any = 0.0) -> L:
     if a.ndim == 0:
         a = a * np.eye(d)
     if a.ndim != 2 or a.shape[1] != d:
-        raise ShapeError(
+        raise OracleShapeError(
             f"A has shape {a.shape}; for a law in dimension {d} it must be (d_out, {d})"
         )
     d_out = a.shape[0]
@@ -141,14 +141,14 @@ def push_forward(law: L, A: Any, b: Any = 0.0) -> L:
     if shift.ndim == 0:
         shift = np.full(d_out, float(shift))
     if shift.shape != (d_out,):
-        raise ShapeError(
+        raise OracleShapeError(
             f"b has shape {shift.shape}; with A of shape {a.shape} it must be ({d_out},)"
         )
     with np.errstate(over="ignore", invalid="ignore"):
         new_means = means @ a.T + shift
         new_covs = a @ covs @ a.T  # batched over components
     if not (np.all(np.isfinite(new_means)) and np.all(np.isfinite(new_covs))):
-        raise DomainError(
+        raise OracleDomainError(
             f"A={_show(a)}, b={_show(shift)} map the law beyond the float64 range (the image's "
             "means or covariances overflow); scale the law or the map down"
         )
@@ -185,7 +185,9 @@ def mix(alpha: float, p: Law, q: Law) -> GaussianMixture:
     p = as_mixture(check_law("p", p))
     q = as_mixture(check_law("q", q))
     if p.dim != q.dim:
-        raise ShapeError(f"p has dimension {p.dim} and q has dimension {q.dim}; they must match")
+        raise OracleShapeError(
+            f"p has dimension {p.dim} and q has dimension {q.dim}; they must match"
+        )
     parts = [(alpha, p), (1.0 - alpha, q)]
     parts = [(a, m) for a, m in parts if a > 0.0]
     return _assemble(  # concatenation of validated laws: reuse their factors

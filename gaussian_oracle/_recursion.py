@@ -16,7 +16,7 @@ rule, "overflow" beyond float64):
   bound; under early stopping the two differ by the early-stopping error itself;
 * ``J_i = int (p_hat_{i+1} - q_i)^2 / p`` for the square-root recursion (THEORY.md §7);
 * the score energy ``eps_star2_i`` and the observability ``eta_i`` of the step
-  ``q_i -> p_hat_{i+1}`` (routes in ``gaussian_oracle._generation``: exact linear engine when
+  ``q_i -> p_hat_{i+1}`` (by :func:`solve_generation`, the most exact engine: linear when
   both laws are Gaussian, cubature in dimension 1–2, Monte Carlo otherwise; ``eta`` by
   regression for mixtures, labelled "estimate" or "lower-bound").
 
@@ -50,24 +50,17 @@ import numpy as np
 from ._contrast import contrast
 from ._diffusion import Diffusion
 from ._divergence import Divergence, chi2
-from ._errors import DomainError
-from ._generation import generation_energy_and_eta
+from ._engines import Streams, solve_generation
+from ._errors import OracleDomainError
 from ._laws import Gaussian, GaussianMixture, Law, as_mixture, check_law, single_gaussian
-from ._learners import (
-    AffinePushforward,
-    ExactScore,
-    FiniteSampleKDE,
-    FiniteSampleRefit,
-    PopulationKDE,
-)
+from ._learners import LEARNERS, ExactScore, Learner  # noqa: F401 - ExactScore: doctest
 from ._operations import mix, ou_transition
 from ._paircache import PairCache
+from ._score_errors import ScoreDifference
 from ._trajectory import Trajectory
 from ._validation import check_positive_int, check_rng, check_scalar
 
 __all__ = ["run_recursion", "standard_init_endpoint"]
-
-_LEARNERS = (ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit, FiniteSampleKDE)
 
 #: purposes of the random streams of one generation (SeedSequence spawn keys)
 _LEARN, _D, _REFRESHED, _ENERGY, _ETA, _I, _I_IDEAL, _J = range(8)
@@ -80,7 +73,7 @@ def _stream(entropy: int, generation: int, purpose: int) -> np.random.Generator:
 
 def _flag(name: str, value: Any) -> bool:
     if not isinstance(value, bool | np.bool_):
-        raise DomainError(f"{name}={value!r} must be True or False")
+        raise OracleDomainError(f"{name}={value!r} must be True or False")
     return bool(value)
 
 
@@ -110,9 +103,11 @@ def standard_init_endpoint(law: Gaussian, diffusion: Diffusion) -> Gaussian:
     """
     law = check_law("law", law)
     if not isinstance(law, Gaussian):
-        raise DomainError(f"law={law!r} must be a Gaussian (a mixture has no closed form here)")
+        raise OracleDomainError(
+            f"law={law!r} must be a Gaussian (a mixture has no closed form here)"
+        )
     if not isinstance(diffusion, Diffusion):
-        raise DomainError(f"diffusion={diffusion!r} must be a Diffusion")
+        raise OracleDomainError(f"diffusion={diffusion!r} must be a Diffusion")
     end = ou_transition(law, diffusion.t0)
     a2 = float(np.exp(-diffusion.horizon))
     lam, vec = np.linalg.eigh(end.cov)
@@ -127,13 +122,15 @@ def standard_init_endpoint(law: Gaussian, diffusion: Diffusion) -> Gaussian:
 def _standard_init_supported(
     data: Law, alpha: float, learner: Any, p_hat_0: Law | None
 ) -> str | None:
-    """None when every learned law of the run is Gaussian (standard init exact), else why not."""
-    if isinstance(learner, FiniteSampleRefit):
+    """None when every learned law of the run is Gaussian (the standard-init endpoint map is
+    exact), else why not. The learners say whether their output is Gaussian
+    (``gaussian_output``); the training laws ``q_i`` are Gaussian when the data is and alpha is
+    1, or alpha is 0 from a Gaussian ``p_hat_0``."""
+    gaussian_start = p_hat_0 is None or single_gaussian(p_hat_0) is not None
+    gaussian_q = isinstance(data, Gaussian) and (alpha == 1.0 or (alpha == 0.0 and gaussian_start))
+    if learner.gaussian_output(gaussian_q):
         return None
-    if isinstance(learner, ExactScore | PopulationKDE | AffinePushforward):
-        gaussian_start = p_hat_0 is None or single_gaussian(p_hat_0) is not None
-        if isinstance(data, Gaussian) and (alpha == 1.0 or (alpha == 0.0 and gaussian_start)):
-            return None
+    if learner.gaussian_output(True):
         return (
             f"with {type(learner).__name__} the training laws q_i are Gaussian mixtures with "
             "several components unless the data is Gaussian and alpha is 1 (or 0 from a "
@@ -144,20 +141,20 @@ def _standard_init_supported(
 
 def _learner_schedule(learner: Any, generations: int) -> list[Any]:
     """One learner per generation: a single learner repeated, or a sequence checked in full."""
-    names = ", ".join(c.__name__ for c in _LEARNERS)
-    if isinstance(learner, _LEARNERS):
+    names = ", ".join(LEARNERS)
+    if isinstance(learner, Learner):
         return [learner] * generations
     if isinstance(learner, list | tuple):
         if len(learner) != generations:
-            raise DomainError(
+            raise OracleDomainError(
                 f"learner is a sequence of {len(learner)} learners; with generations="
                 f"{generations} it must have exactly {generations} (one per generation)"
             )
         for i, x in enumerate(learner):
-            if not isinstance(x, _LEARNERS):
-                raise DomainError(f"learner[{i}]={x!r} must be one of {names}")
+            if not isinstance(x, Learner):
+                raise OracleDomainError(f"learner[{i}]={x!r} must be one of {names}")
         return list(learner)
-    raise DomainError(f"learner={learner!r} must be one of {names}, or a sequence of them")
+    raise OracleDomainError(f"learner={learner!r} must be one of {names}, or a sequence of them")
 
 
 def run_recursion(
@@ -226,7 +223,7 @@ def run_recursion(
     generations = check_positive_int("generations", generations)
     learners = _learner_schedule(learner, generations)
     if not isinstance(diffusion, Diffusion):
-        raise DomainError(f"diffusion={diffusion!r} must be a Diffusion")
+        raise OracleDomainError(f"diffusion={diffusion!r} must be a Diffusion")
     n_samples = check_positive_int("n_samples", n_samples, minimum=2)
     intra, observables = _flag("intra", intra), _flag("observables", observables)
     eta_paths = check_positive_int("eta_paths", eta_paths, minimum=2)
@@ -237,7 +234,7 @@ def run_recursion(
             None,
         )
         if why is not None:
-            raise DomainError(
+            raise OracleDomainError(
                 f"init='standard' is supported only when every learned law is Gaussian ({why}): "
                 "the N(0, I) start turns a mixture's endpoint into a law that is not a Gaussian "
                 "mixture, so the recursion would stop being exact. Use Diffusion(init='exact'), "
@@ -248,7 +245,7 @@ def run_recursion(
     p = as_mixture(data)
     current = p if p_hat_0 is None else as_mixture(check_law("p_hat_0", p_hat_0))
     if current.dim != p.dim:
-        raise DomainError(f"p_hat_0 has dimension {current.dim}; data has dimension {p.dim}")
+        raise OracleDomainError(f"p_hat_0 has dimension {current.dim}; data has dimension {p.dim}")
     laws = [current]
     cache = PairCache(data) if isinstance(data, Gaussian) else None
 
@@ -270,25 +267,27 @@ def run_recursion(
         refreshed.append(against_data(q, step, _REFRESHED))
         learned = learners[step].learn(q, _stream(entropy, step, _LEARN))
         if observables:
-            energy, eta = generation_energy_and_eta(
+            sol = solve_generation(
                 q,
-                as_mixture(learned),
+                ScoreDifference(q, learned),
                 diffusion,
-                energy_rng=_stream(entropy, step, _ENERGY),
-                eta_rng=_stream(entropy, step, _ETA),
+                compute=("eps_star2", "eta"),
+                rng=Streams(_stream(entropy, step, _ENERGY), _stream(entropy, step, _ETA)),
                 n_samples=n_samples,
                 eta_paths=eta_paths,
                 eta_steps=eta_steps,
             )
-            energies.append(energy)
-            etas.append(eta)
+            if sol.eps_star2 is None or sol.eta is None:  # pragma: no cover - every engine
+                raise OracleDomainError(f"engine {sol.engine!r} did not compute eps_star2, eta")
+            energies.append(sol.eps_star2)
+            etas.append(sol.eta)
         if diffusion.init == "exact":
             current = ou_transition(learned, diffusion.t0).aged(1).merged()
             ideal: Law | None = ou_transition(q, diffusion.t0)
         else:
             g = single_gaussian(learned)
             if g is None:  # pragma: no cover - excluded by _standard_init_supported
-                raise DomainError("init='standard' reached a mixture learned law")
+                raise OracleDomainError("init='standard' reached a mixture learned law")
             age = int(np.max(learned.ages)) + 1
             current = as_mixture(standard_init_endpoint(g, diffusion), age=age)
             gq = single_gaussian(q)
@@ -310,7 +309,7 @@ def run_recursion(
     return Trajectory(
         alpha,
         diffusion,
-        repr(learner) if isinstance(learner, _LEARNERS) else repr(list(learners)),
+        tuple(x.config() for x in learners),
         data,
         tuple(laws),
         tuple(d_list),

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.interpolate import BSpline
 
-from ._errors import DomainError
+from ._errors import OracleDomainError
 from ._validation import FloatArray
 
 #: paths required per regression feature: at least three residual degrees of freedom per
@@ -85,7 +85,7 @@ def check_paths(n_paths: int, n_features: int, what: str) -> None:
     """Refuse a regression with fewer than :data:`PATHS_PER_FEATURE` paths per feature."""
     need = PATHS_PER_FEATURE * n_features
     if n_paths < need:
-        raise DomainError(
+        raise OracleDomainError(
             f"n_paths={n_paths} is too few for the eta regression on {what}: it needs at least "
             f"{PATHS_PER_FEATURE} x {n_features} = {need} paths (a smaller fit has too few "
             "residual degrees of freedom and would report eta near 1 with no error)"
@@ -138,9 +138,9 @@ def settled(fits: list[Fit]) -> bool:
 def family(choice: str, d: int, exact_limit: bool) -> str:
     """The feature family for ``eta_features=choice`` in dimension ``d`` (module docstring)."""
     if choice not in ETA_FEATURES:
-        raise DomainError(f"eta_features={choice!r} must be one of {', '.join(ETA_FEATURES)}")
+        raise OracleDomainError(f"eta_features={choice!r} must be one of {', '.join(ETA_FEATURES)}")
     if choice == "spline" and d != 1:
-        raise DomainError(f"eta_features='spline' needs dimension 1 (data has dimension {d})")
+        raise OracleDomainError(f"eta_features='spline' needs dimension 1 (data has dimension {d})")
     if choice == "auto":
         return "quadratic" if exact_limit or d > 1 else "spline"
     return choice

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._errors import FinitenessUndecidedError, ShapeError
+from ._errors import FinitenessUndecidedError, OracleShapeError
 from ._laws import Law, components
 from ._tail_search import (
     _circle_min,
@@ -126,7 +126,7 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
 
     Raises
     ------
-    ShapeError
+    OracleShapeError
         If the laws have different dimensions.
     FinitenessUndecidedError
         Only in case 6 of the rule when no certificate either way was found.
@@ -141,7 +141,9 @@ def chi2_tail_check(p: Law, q: Law) -> TailCheck:
     (False, True)
     """
     if p.dim != q.dim:
-        raise ShapeError(f"p has dimension {p.dim} and q has dimension {q.dim}; they must match")
+        raise OracleShapeError(
+            f"p has dimension {p.dim} and q has dimension {q.dim}; they must match"
+        )
     wp, _, covp, fp = components(p)
     wq, _, covq, fq = components(q)
     kp = len(wp)

@@ -22,14 +22,17 @@ import numpy as np
 
 from ._diffusion import Diffusion
 from ._divergence import Divergence
-from ._errors import DomainError
+from ._errors import OracleDomainError
 from ._files import atomic_write
 from ._laws import Gaussian, GaussianMixture, Law
+from ._learners import learner_from_config
 from ._validation import FloatArray
 
 __all__ = ["Trajectory"]
 
-_FORMAT = "diffusion-collapse/trajectory/2"
+_FORMAT = "diffusion-collapse/trajectory/3"
+#: earlier format still read: its learner is a repr string, kept as ``{"repr": text}``
+_FORMAT_2 = "diffusion-collapse/trajectory/2"
 _FIELDS = ("value", "abs_error", "method", "reason", "n_samples", "bias", "kind")
 #: the sequences of values, in file order; those that may lack a value at a generation
 _SEQUENCES = ("D", "I", "I_ideal", "J", "refreshed", "eps_star2", "eta")
@@ -44,8 +47,9 @@ class Trajectory:
     ----------
     alpha : float
     diffusion : Diffusion
-    learner : str
-        ``repr`` of the learner used (of the list, for a schedule of learners).
+    learner : tuple of dict
+        The configuration (``Learner.config()``) of the learner of each generation,
+        ``i = 0 .. G-1``; :meth:`learners` rebuilds the learners.
     data : Gaussian or GaussianMixture
         The data law ``p``.
     laws : tuple of GaussianMixture
@@ -76,7 +80,7 @@ class Trajectory:
 
     alpha: float
     diffusion: Diffusion
-    learner: str
+    learner: tuple[dict[str, Any], ...]
     data: Law
     laws: tuple[GaussianMixture, ...]
     D: tuple[Divergence, ...]
@@ -118,6 +122,10 @@ class Trajectory:
                 return i
         return None
 
+    def learners(self) -> list[Any]:
+        """The learner of each generation, rebuilt from :attr:`learner`."""
+        return [learner_from_config(c) for c in self.learner]
+
     def lemma_f1_residuals(self) -> FloatArray:
         """``chi2(q_i || p) - (1 - alpha)^2 D_i`` per generation (0 up to round-off; nan where
         both sides are infinite)."""
@@ -139,9 +147,13 @@ class Trajectory:
         target = Path(path)
         folder = target.parent if str(target.parent) else Path(".")
         if not folder.is_dir():
-            raise DomainError(f"path={str(path)!r}: the folder {str(folder)!r} does not exist")
+            raise OracleDomainError(
+                f"path={str(path)!r}: the folder {str(folder)!r} does not exist"
+            )
         if not os.access(folder, os.W_OK):
-            raise DomainError(f"path={str(path)!r}: the folder {str(folder)!r} is not writable")
+            raise OracleDomainError(
+                f"path={str(path)!r}: the folder {str(folder)!r} is not writable"
+            )
         data = self.data if isinstance(self.data, GaussianMixture) else None
         sizes = [law.n_components for law in self.laws]
         arrays: dict[str, Any] = {
@@ -181,13 +193,17 @@ class Trajectory:
         try:
             handle = np.load(Path(path), allow_pickle=False)
         except (OSError, ValueError) as exc:
-            raise DomainError(f"path={str(path)!r} cannot be read as a trajectory: {exc}") from exc
+            raise OracleDomainError(
+                f"path={str(path)!r} cannot be read as a trajectory: {exc}"
+            ) from exc
         with handle as z:
             if "meta" not in z.files:
-                raise DomainError(f"path={str(path)!r} is not a trajectory file (no meta record)")
+                raise OracleDomainError(
+                    f"path={str(path)!r} is not a trajectory file (no meta record)"
+                )
             meta = json.loads(str(z["meta"]))
-            if meta.get("format") != _FORMAT:
-                raise DomainError(
+            if meta.get("format") not in (_FORMAT, _FORMAT_2):
+                raise OracleDomainError(
                     f"path={str(path)!r} is not a trajectory file of format {_FORMAT!r} "
                     f"(format {meta.get('format')!r})"
                 )
@@ -210,16 +226,22 @@ class Trajectory:
             }
         for name in _SEQUENCES:
             if name not in _OPTIONAL and any(x is None for x in seqs[name]):
-                raise DomainError(f"path={str(path)!r}: sequence {name} has missing values")
+                raise OracleDomainError(f"path={str(path)!r}: sequence {name} has missing values")
         return cls(
             float(meta["alpha"]),
             Diffusion(meta["T"], meta["t0"], meta["init"]),
-            str(meta["learner"]),
+            _learner_configs(meta["learner"]),
             data,
             laws,
             **{name: tuple(seqs[name]) for name in _SEQUENCES},  # type: ignore[arg-type]
             settings=dict(meta["settings"]),
         )
+
+
+def _learner_configs(raw: Any) -> tuple[dict[str, Any], ...]:
+    if isinstance(raw, str):  # format 2: a repr
+        return ({"repr": raw},)
+    return tuple(dict(c) for c in raw)
 
 
 def _pack(values: tuple[Divergence | None, ...]) -> dict[str, Any]:

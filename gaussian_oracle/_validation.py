@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._errors import DomainError, NotPositiveDefiniteError, ShapeError
+from ._errors import NotPositiveDefiniteError, OracleDomainError, OracleShapeError
 
 FloatArray = NDArray[np.float64]
 
@@ -52,11 +52,11 @@ def as_float_array(name: str, value: Any) -> FloatArray:
         arr = np.array(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         kind = "a bool" if isinstance(value, bool | np.bool_) else type(value).__name__
-        raise DomainError(
+        raise OracleDomainError(
             f"{name}={value!r} must be a real number or array of reals (got {kind})"
         ) from exc
     if not np.all(np.isfinite(arr)):
-        raise DomainError(f"{name}={_show(arr)} must be finite (no NaN or inf)")
+        raise OracleDomainError(f"{name}={_show(arr)} must be finite (no NaN or inf)")
     return arr
 
 
@@ -71,19 +71,19 @@ def check_scalar(
     """A finite real scalar in ``[low, high]`` (or ``(low, high]`` with ``low_open``)."""
     arr = as_float_array(name, value)
     if arr.ndim != 0:
-        raise ShapeError(f"{name}={_show(arr)} must be a scalar, got shape {arr.shape}")
+        raise OracleShapeError(f"{name}={_show(arr)} must be a scalar, got shape {arr.shape}")
     x = float(arr)
     below = x <= low if low_open else x < low
     if below or x > high:
         left = "(" if low_open else "["
-        raise DomainError(f"{name}={x!r} must lie in {left}{low:g}, {high:g}]")
+        raise OracleDomainError(f"{name}={x!r} must lie in {left}{low:g}, {high:g}]")
     return x
 
 
 def check_rng(name: str, rng: Any) -> np.random.Generator:
     """A :class:`numpy.random.Generator` (legacy ``RandomState`` and ints are refused)."""
     if not isinstance(rng, np.random.Generator):
-        raise DomainError(
+        raise OracleDomainError(
             f"{name}={rng!r} must be a numpy.random.Generator, e.g. numpy.random.default_rng(0)"
         )
     return rng
@@ -92,9 +92,9 @@ def check_rng(name: str, rng: Any) -> np.random.Generator:
 def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
     """An integer ``>= minimum`` (bools refused)."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise DomainError(f"{name}={value!r} must be an integer >= {minimum}")
+        raise OracleDomainError(f"{name}={value!r} must be an integer >= {minimum}")
     if value < minimum:
-        raise DomainError(f"{name}={value!r} must be an integer >= {minimum}")
+        raise OracleDomainError(f"{name}={value!r} must be an integer >= {minimum}")
     return int(value)
 
 

@@ -13,11 +13,11 @@ import pytest
 from gaussian_oracle import (
     PD_RTOL,
     Diffusion,
-    DomainError,
     FinitenessUndecidedError,
     Gaussian,
     GaussianMixture,
-    ShapeError,
+    OracleDomainError,
+    OracleShapeError,
     chi2,
     chi2_tail_check,
     convolve,
@@ -177,10 +177,10 @@ def test_score_far_out_follows_the_heaviest_tailed_component():
 def test_convolve_refuses_an_overflowing_bandwidth_and_push_forward_an_overflowing_map():
     """Issue 13: convolve(mixture, 1e200) returned a law with infinite covariance."""
     law = GaussianMixture([0.5, 0.5], [[-1.0], [1.0]], [0.25, 1.0])
-    with pytest.raises(DomainError, match=r"h=1e\+200 makes the smoothed covariance exceed"):
+    with pytest.raises(OracleDomainError, match=r"h=1e\+200 makes the smoothed covariance exceed"):
         convolve(law, 1e200)
     assert np.isfinite(convolve(law, 1e150).covs).all()
-    with pytest.raises(DomainError, match="beyond the float64 range"):
+    with pytest.raises(OracleDomainError, match="beyond the float64 range"):
         push_forward(law, 1e200)
 
 
@@ -198,7 +198,7 @@ def test_standard_init_endpoint_of_a_huge_variance_neither_overflows_nor_cancels
 
 def test_chi2_tail_check_refuses_laws_of_different_dimensions():
     """Issue 13: chi2_tail_check accepted laws of different dimensions."""
-    with pytest.raises(ShapeError, match="p has dimension 1 and q has dimension 2"):
+    with pytest.raises(OracleShapeError, match="p has dimension 1 and q has dimension 2"):
         chi2_tail_check(Gaussian(0.0, 1.0), Gaussian([0.0, 0.0], np.eye(2)))
 
 

@@ -9,10 +9,10 @@ from gaussian_oracle import (
     AffineError,
     AffinePushforward,
     Diffusion,
-    DomainError,
     Gaussian,
     GaussianMixture,
     LinearGaussianOracle,
+    OracleDomainError,
     PopulationKDE,
     convolve,
     run_recursion,
@@ -124,7 +124,7 @@ def test_degenerate_regression_is_refused_with_its_numbers():
     """Issue 13: n_paths / 20 per batch below the 66 features of d = 10 returned 1.0 +- 0."""
     d = 10
     data = Gaussian(np.zeros(d), np.eye(d))
-    with pytest.raises(DomainError, match=r"n_paths=100 is too few .* 4 x 66 = 264 paths"):
+    with pytest.raises(OracleDomainError, match=r"n_paths=100 is too few .* 4 x 66 = 264 paths"):
         simulate_reverse(
             data,
             EXACT,
@@ -133,7 +133,7 @@ def test_degenerate_regression_is_refused_with_its_numbers():
             n_steps=4,
             rng=np.random.default_rng(0),
         )
-    with pytest.raises(DomainError, match=r"n_paths=20 is too few .* 24 paths"):
+    with pytest.raises(OracleDomainError, match=r"n_paths=20 is too few .* 24 paths"):
         simulate_reverse(
             BIMODAL, EXACT, _kde_error(0.1), n_paths=20, n_steps=4, rng=np.random.default_rng(0)
         )
@@ -180,7 +180,7 @@ def test_discretisation_bias_explains_the_deviation_of_eps_star2():
 
 def test_richardson_needs_four_steps_or_can_be_switched_off():
     g = Gaussian(0.0, 1.0)
-    with pytest.raises(DomainError, match=r"n_steps=3 is too few .* richardson=False"):
+    with pytest.raises(OracleDomainError, match=r"n_steps=3 is too few .* richardson=False"):
         simulate_reverse(
             g, EXACT, AffineError(xi=0.1), n_paths=50, n_steps=3, rng=np.random.default_rng(0)
         )

@@ -162,7 +162,7 @@ def test_laws_pickle_and_deepcopy_by_value():
 def test_relabelled_and_merged_laws_keep_the_density_and_validate_ages():
     """with_ages / merged reuse the factorisation (no re-validation): the law must be unchanged
     and bad ages still rejected by the same rule as the constructor."""
-    from gaussian_oracle import DomainError
+    from gaussian_oracle import OracleDomainError
 
     m = GaussianMixture([0.25, 0.25, 0.5], [[0.0], [0.0], [2.0]], [1.0, 1.0, 0.5])
     x = np.linspace(-3, 4, 9)
@@ -172,7 +172,7 @@ def test_relabelled_and_merged_laws_keep_the_density_and_validate_ages():
     # same components, weights summed: equal up to round-off of the log-sum-exp
     np.testing.assert_allclose(merged.logpdf(x), m.logpdf(x), rtol=1e-14)
     np.testing.assert_array_equal(aged.logpdf(x), m.logpdf(x))
-    with pytest.raises(DomainError, match=r"ages=.* must be 3 non-negative integers"):
+    with pytest.raises(OracleDomainError, match=r"ages=.* must be 3 non-negative integers"):
         m.with_ages([1, -1, 0])
-    with pytest.raises(DomainError, match=r"ages=.* must be 2 non-negative integers"):
+    with pytest.raises(OracleDomainError, match=r"ages=.* must be 2 non-negative integers"):
         GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, 1.0], ages=[0.5, 1.0])

@@ -8,11 +8,11 @@ import pytest
 from gaussian_oracle import (
     AffineError,
     Diffusion,
-    DomainError,
     Gaussian,
     GaussianMixture,
     LinearGaussianOracle,
-    ShapeError,
+    OracleDomainError,
+    OracleShapeError,
     ou_transition,
     simulate_reverse,
 )
@@ -112,23 +112,23 @@ def test_callable_errors_and_non_gaussian_flag():
 def test_bad_input():
     g = Gaussian([0.0, 0.0], np.eye(2))
     ok = {"n_paths": 100, "n_steps": 5, "rng": np.random.default_rng(0)}
-    with pytest.raises(DomainError, match=r"n_paths=1 must be an integer >= 2"):
+    with pytest.raises(OracleDomainError, match=r"n_paths=1 must be an integer >= 2"):
         simulate_reverse(g, Diffusion(), AffineError(xi=[0.1, 0.0]), **{**ok, "n_paths": 1})
-    with pytest.raises(DomainError, match=r"n_steps=0"):
+    with pytest.raises(OracleDomainError, match=r"n_steps=0"):
         simulate_reverse(g, Diffusion(), AffineError(xi=[0.1, 0.0]), **{**ok, "n_steps": 0})
-    with pytest.raises(DomainError, match=r"rng=1 must be a numpy.random.Generator"):
+    with pytest.raises(OracleDomainError, match=r"rng=1 must be a numpy.random.Generator"):
         simulate_reverse(g, Diffusion(), AffineError(xi=[0.1, 0.0]), **{**ok, "rng": 1})
     with pytest.raises(
-        ShapeError,
+        OracleShapeError,
         match=r"error\(y, s\) at s=4.0 returned an array of shape "
         r"\(100, 3\); it must be finite with shape \(100, 2\)",
     ):
         simulate_reverse(g, Diffusion(), lambda y, s: np.zeros((len(y), 3)), **ok)
-    with pytest.raises(ShapeError, match=r"non-finite"):
+    with pytest.raises(OracleShapeError, match=r"non-finite"):
         simulate_reverse(g, Diffusion(), lambda y, s: np.full(y.shape, np.nan), **ok)
-    with pytest.raises(ShapeError, match="error has dimension 1 but data has dimension 2"):
+    with pytest.raises(OracleShapeError, match="error has dimension 1 but data has dimension 2"):
         simulate_reverse(g, Diffusion(), AffineError(xi=0.1), **ok)
-    with pytest.raises(DomainError, match="error=3 must be an AffineError or a callable"):
+    with pytest.raises(OracleDomainError, match="error=3 must be an AffineError or a callable"):
         simulate_reverse(g, Diffusion(), 3, **ok)  # type: ignore[arg-type]
-    with pytest.raises(DomainError, match=r"scale=-0.5"):
+    with pytest.raises(OracleDomainError, match=r"scale=-0.5"):
         simulate_reverse(g, Diffusion(), AffineError(xi=[0.1, 0.0]), **ok, scale=-0.5)

@@ -8,14 +8,15 @@ import numpy as np
 import pytest
 
 from gaussian_oracle import (
+    AffineError,
     AffinePushforward,
     Diffusion,
-    DomainError,
     ExactScore,
     FiniteSampleKDE,
     FiniteSampleRefit,
     Gaussian,
     GaussianMixture,
+    OracleDomainError,
     PopulationKDE,
     Trajectory,
     chi2,
@@ -24,7 +25,6 @@ from gaussian_oracle import (
     run_recursion,
     standard_init_endpoint,
 )
-from gaussian_oracle._diffusion import AffineError
 from gaussian_oracle._linear import LinearGaussianOracle
 
 EXACT = Diffusion(T=4.0, t0=0.02, init="exact")
@@ -267,29 +267,29 @@ def test_save_and_load_round_trip(tmp_path):
 
 def test_bad_input(tmp_path):
     g = Gaussian(0.0, 1.0)
-    with pytest.raises(DomainError, match="init='standard' is supported only when every"):
+    with pytest.raises(OracleDomainError, match="init='standard' is supported only when every"):
         run_recursion(g, alpha=0.5, learner=ExactScore(), diffusion=Diffusion(), generations=1)
-    with pytest.raises(DomainError, match="FiniteSampleKDE learns a mixture from samples"):
+    with pytest.raises(OracleDomainError, match="FiniteSampleKDE learns a mixture from samples"):
         run_recursion(
             g, alpha=1.0, learner=FiniteSampleKDE(10, 0.1), diffusion=Diffusion(), generations=1
         )
-    with pytest.raises(DomainError, match=r"law=.* must be a Gaussian"):
+    with pytest.raises(OracleDomainError, match=r"law=.* must be a Gaussian"):
         standard_init_endpoint(GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, 1.0]), Diffusion())
-    with pytest.raises(DomainError, match="sequence of 1 learners; with generations=2"):
+    with pytest.raises(OracleDomainError, match="sequence of 1 learners; with generations=2"):
         run_recursion(g, alpha=0.5, learner=[ExactScore()], diffusion=EXACT, generations=2)
-    with pytest.raises(DomainError, match=r"learner\[1\]=None must be one of"):
+    with pytest.raises(OracleDomainError, match=r"learner\[1\]=None must be one of"):
         run_recursion(g, alpha=0.5, learner=[ExactScore(), None], diffusion=EXACT, generations=2)
-    with pytest.raises(DomainError, match="learner=3 must be one of"):
+    with pytest.raises(OracleDomainError, match="learner=3 must be one of"):
         run_recursion(g, alpha=0.5, learner=3, diffusion=EXACT, observables=False, generations=1)
-    with pytest.raises(DomainError, match=r"alpha=1.5 must lie in \[0, 1\]"):
+    with pytest.raises(OracleDomainError, match=r"alpha=1.5 must lie in \[0, 1\]"):
         run_recursion(
             g, alpha=1.5, learner=ExactScore(), diffusion=EXACT, observables=False, generations=1
         )
-    with pytest.raises(DomainError, match="generations=0"):
+    with pytest.raises(OracleDomainError, match="generations=0"):
         run_recursion(
             g, alpha=0.5, learner=ExactScore(), diffusion=EXACT, observables=False, generations=0
         )
-    with pytest.raises(DomainError, match="p_hat_0 has dimension 2"):
+    with pytest.raises(OracleDomainError, match="p_hat_0 has dimension 2"):
         run_recursion(
             g,
             alpha=0.5,
@@ -299,15 +299,15 @@ def test_bad_input(tmp_path):
             generations=1,
             p_hat_0=Gaussian([0.0, 0.0], np.eye(2)),
         )
-    with pytest.raises(DomainError, match="n=2 must exceed the dimension 2"):
+    with pytest.raises(OracleDomainError, match="n=2 must exceed the dimension 2"):
         FiniteSampleRefit(2).learn(Gaussian([0.0, 0.0], np.eye(2)), np.random.default_rng(0))
-    with pytest.raises(DomainError, match=r"h=0.0 must lie in \(0, inf\]"):
+    with pytest.raises(OracleDomainError, match=r"h=0.0 must lie in \(0, inf\]"):
         FiniteSampleKDE(10, 0.0)
-    with pytest.raises(DomainError, match="family='student'"):
+    with pytest.raises(OracleDomainError, match="family='student'"):
         FiniteSampleRefit(10, family="student")
     bad = tmp_path / "x.npz"
     np.savez(bad, meta=np.array('{"format": "other"}'))
-    with pytest.raises(DomainError, match="is not a trajectory file"):
+    with pytest.raises(OracleDomainError, match="is not a trajectory file"):
         Trajectory.load(bad)
 
 
@@ -321,17 +321,30 @@ def _as_two_components(law):
     return GaussianMixture([0.5, 0.5], np.repeat(m.means, 2, axis=0), np.repeat(m.covs, 2, axis=0))
 
 
-def test_energy_and_eta_exact_route_against_cubature_and_regression():
-    from gaussian_oracle._generation import generation_energy_and_eta
+def _energy_and_eta(q, qt, diffusion, *, energy_rng, eta_rng, **sizes):
+    """``(eps_star2, eta)`` of the generation q -> q~, by the engine the recursion uses."""
+    from gaussian_oracle import ScoreDifference, Streams, solve_generation
 
+    sol = solve_generation(
+        q,
+        ScoreDifference(q, qt),
+        diffusion,
+        compute=("eps_star2", "eta"),
+        rng=Streams(energy_rng, eta_rng),
+        **sizes,
+    )
+    return sol.eps_star2, sol.eta
+
+
+def test_energy_and_eta_exact_route_against_cubature_and_regression():
     q = GaussianMixture([1.0], [[0.4]], [[[0.7]]])
     qt = AffinePushforward(1.1, 0.15).learn(q)
     rng = np.random.default_rng(2)
-    exact_e, exact_eta = generation_energy_and_eta(
+    exact_e, exact_eta = _energy_and_eta(
         q, qt, EXACT, energy_rng=rng, eta_rng=rng, n_samples=10_000, eta_paths=4000, eta_steps=100
     )
     assert exact_e.method == exact_eta.method == "closed-form"
-    quad_e, mc_eta = generation_energy_and_eta(
+    quad_e, mc_eta = _energy_and_eta(
         _as_two_components(q),
         _as_two_components(qt),
         EXACT,
@@ -357,15 +370,13 @@ def test_energy_and_eta_exact_route_against_cubature_and_regression():
 
 @pytest.mark.slow
 def test_energy_monte_carlo_route_in_3d():
-    from gaussian_oracle._generation import generation_energy_and_eta
-
     q = GaussianMixture([1.0], [[0.2, -0.1, 0.3]], [np.diag([0.5, 1.0, 1.5])])
     qt = PopulationKDE(0.3).learn(q)
     rng = np.random.default_rng(4)
-    exact_e, _ = generation_energy_and_eta(
-        q, qt, EXACT, energy_rng=rng, eta_rng=rng, n_samples=1, eta_paths=40, eta_steps=4
+    exact_e, _ = _energy_and_eta(
+        q, qt, EXACT, energy_rng=rng, eta_rng=rng, n_samples=2, eta_paths=40, eta_steps=4
     )
-    mc_e, _ = generation_energy_and_eta(
+    mc_e, _ = _energy_and_eta(
         _as_two_components(q),
         _as_two_components(qt),
         EXACT,
@@ -571,4 +582,5 @@ def test_a_learner_schedule_applies_one_learner_per_generation():
     ]
     # the same Gaussian closed form on the same laws: equal to round-off
     np.testing.assert_allclose(traj.D_values[1:], want, rtol=1e-12)
-    assert traj.learner.startswith("[AffinePushforward(")
+    assert [c["learner"] for c in traj.learner] == ["AffinePushforward"] * 4
+    assert [float(x.b[0]) for x in traj.learners()] == biases  # configurations, not reprs

@@ -11,19 +11,19 @@ from scipy.integrate import quad
 from gaussian_oracle import (
     AffinePushforward,
     Diffusion,
-    DomainError,
     FiniteSampleKDE,
     FiniteSampleRefit,
     Gaussian,
     GaussianMixture,
     LinearGaussianOracle,
+    OracleDomainError,
     PopulationKDE,
+    ScoreDifference,
     Trajectory,
     chi2,
     mix,
     run_recursion,
 )
-from gaussian_oracle._generation import _affine_error
 
 EXACT = Diffusion(init="exact")
 STANDARD = Diffusion(init="standard")
@@ -38,7 +38,8 @@ def test_ideal_reading_under_standard_init_matches_the_linear_engine():
     traj = run_recursion(
         data, alpha=1.0, learner=learner, diffusion=STANDARD, generations=1, observables=False
     )
-    sol = LinearGaussianOracle(data, STANDARD, _affine_error(data, learner.learn(data))).solve()
+    error = ScoreDifference(data, learner.learn(data)).affine()
+    sol = LinearGaussianOracle(data, STANDARD, error).solve()
     # closed forms (round-off ~1e-15) against DOP853 at rtol 1e-12 through chi2 ~ 0.1
     assert traj.I_ideal[0].value == pytest.approx(sol.chi2.value, rel=1e-8)
     # the training-law reading (q_0 = p here) differs by the early-stopping and init error
@@ -186,7 +187,7 @@ def test_save_refuses_a_missing_folder_and_removes_stale_temporaries(tmp_path):
         diffusion=EXACT,
         generations=1,
     )
-    with pytest.raises(DomainError, match="does not exist"):
+    with pytest.raises(OracleDomainError, match="does not exist"):
         traj.save(tmp_path / "missing" / "t.npz")
     dead = tmp_path / ".t.npz.999999999.abc.part"  # no such process: a SIGKILLed save
     alive = tmp_path / f".t.npz.{os.getpid()}.abc.part"  # a save still running

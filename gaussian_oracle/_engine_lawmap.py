@@ -1,4 +1,4 @@
-"""Score energy and observability of one generation whose learner is given as a law (private).
+"""The law-map engine: a model that learned the law ``q~`` exactly, under exact init.
 
 Under exact init the ideal reverse process has the forward marginals ``q_s = P_s q`` and the
 learned score is the exact score of ``q~_s = P_s q~``, so the score error is
@@ -34,29 +34,22 @@ import numpy as np
 from scipy.integrate import cubature
 from scipy.special import logsumexp
 
-from ._diffusion import AffineError, Diffusion
-from ._divergence import Divergence
-from ._laws import Gaussian, GaussianMixture, components, single_gaussian
-from ._linear import LinearGaussianOracle
-from ._montecarlo import MonteCarloResult, simulate_reverse
+from ._diffusion import Diffusion
+from ._divergence import Divergence, chi2, kl
+from ._engine_montecarlo import eta_of
+from ._laws import GaussianMixture, as_mixture, components
+from ._montecarlo import simulate_reverse
 from ._operations import ou_transition
 from ._score import score
+from ._score_errors import ScoreDifference
+from ._solution import GenerationSolution
 from ._validation import FloatArray
+
+__all__ = ["LawMapEngine"]
 
 _BOX_SDS = 12.0
 _MC_GROUPS = 256
 _CUBATURE_BLOCK = 20_000
-
-
-def _affine_error(q: Gaussian, qt: Gaussian) -> AffineError:
-    """The score error between the forward marginals of two Gaussians, as ``W(s) y + xi(s)``."""
-
-    def parts(s: float) -> tuple[FloatArray, FloatArray]:
-        a, b = ou_transition(q, s), ou_transition(qt, s)
-        pa, pb = np.linalg.inv(a.cov), np.linalg.inv(b.cov)
-        return pa - pb, pb @ b.mean - pa @ a.mean
-
-    return AffineError(W=lambda s: parts(s)[0], xi=lambda s: parts(s)[1])
 
 
 def _sq_error(q: GaussianMixture, qt: GaussianMixture, x: FloatArray, s: float) -> FloatArray:
@@ -89,54 +82,14 @@ def _marginal_at(
     return logp, -np.einsum("nk,nki->ni", resp, sol)
 
 
-def generation_energy_and_eta(
+def _energy(
     q: GaussianMixture,
     q_tilde: GaussianMixture,
     diffusion: Diffusion,
-    *,
     energy_rng: np.random.Generator,
-    eta_rng: np.random.Generator,
     n_samples: int,
-    eta_paths: int,
-    eta_steps: int,
-) -> tuple[Divergence, Divergence]:
-    """``(eps_star2, eta)`` of one generation, each with its method, error and kind.
-
-    Each estimate draws from its own generator, so the settings of one never change the other.
-    Under the standard init both come from one Monte Carlo run (``eta_rng``).
-    """
-    if q_tilde == q:
-        zero = Divergence(0.0, 0.0, "closed-form", "no score error")
-        return zero, zero
-    g, gt = single_gaussian(q), single_gaussian(q_tilde)
-    if g is not None and gt is not None:
-        sol = LinearGaussianOracle(g, diffusion, _affine_error(g, gt)).solve()
-        why = "exact linear engine (affine score error between Gaussians)"
-        return (
-            Divergence(sol.eps_star2, 0.0, "closed-form", why),
-            Divergence(sol.eta, 0.0, "closed-form", why),
-        )
-
-    def field(y: FloatArray, s: float) -> FloatArray:
-        return score(q_tilde, y, s) - score(q, y, s)
-
-    if diffusion.init == "standard":
-        mc = simulate_reverse(
-            q, diffusion, field, n_paths=eta_paths, n_steps=eta_steps, rng=eta_rng
-        )
-        why = (
-            f"Euler-Maruyama from N(0, I), {eta_paths} paths x {eta_steps} steps; bias is the "
-            "Richardson estimate of the discretisation bias"
-        )
-        energy = Divergence(
-            float(mc.eps_star2.value),
-            float(mc.eps_star2.se),
-            "monte-carlo",
-            why,
-            eta_paths,
-            bias=float(mc.eps_star2.bias),
-        )
-        return energy, eta_of(mc, why)
+) -> Divergence:
+    """``eps_star2``: cubature in dimension 1–2, Monte Carlo above."""
     d = q.dim
     lo_t, hi_t = diffusion.t0, diffusion.T
     if d <= 2:
@@ -188,20 +141,63 @@ def generation_energy_and_eta(
             n_groups * per,
         )
 
-    mc = simulate_reverse(q, diffusion, field, n_paths=eta_paths, n_steps=eta_steps, rng=eta_rng)
-    return energy, eta_of(mc, f"Euler-Maruyama, {eta_paths} paths x {eta_steps} steps")
+    return energy
 
 
-def eta_of(mc: MonteCarloResult, how: str) -> Divergence:
-    """The regression eta of a Monte Carlo run as a labelled value: ``kind`` is "estimate" or
-    "lower-bound" (module :mod:`gaussian_oracle._regression`), ``bias`` the Richardson
-    estimate of its discretisation bias."""
-    return Divergence(
-        float(mc.eta.value),
-        float(mc.eta.se),
-        "regression",
-        f"{how}; {mc.eta.note}",
-        mc.n_paths,
-        bias=float(mc.eta.bias),
-        kind=mc.eta.kind,
-    )
+class LawMapEngine:
+    """The error of a learned law (:class:`ScoreDifference`) under exact init: the learned
+    endpoint is ``P_{t0} q~`` exactly; ``eps_star2`` by cubature (d <= 2) or Monte Carlo, eta
+    by the Monte Carlo regression (labelled estimate or lower bound)."""
+
+    name = "law-map"
+    exact = False
+    weak_order: float | None = None  # the laws are exact; eta carries its own bias estimate
+
+    def supports(
+        self, data: Any, error: Any, diffusion: Diffusion, *, scale: float = 1.0
+    ) -> str | None:
+        if not isinstance(error, ScoreDifference):
+            return "the error is not the score difference of a learned law"
+        if diffusion.init != "exact":
+            return "under the standard init a mixture's endpoint is not a Gaussian mixture"
+        if scale != 1.0:
+            return f"scale={scale!r}: a scaled score difference is not the score of a law"
+        if as_mixture(data) != error.q:
+            return "the error's true law is not the data"
+        return None
+
+    def solve(
+        self,
+        data: Any,
+        error: Any,
+        diffusion: Diffusion,
+        *,
+        compute: frozenset[str],
+        streams: Any,
+        settings: Any,
+        **_: Any,
+    ) -> GenerationSolution:
+        q, q_tilde = error.q, error.q_tilde
+        energy = (
+            _energy(q, q_tilde, diffusion, streams.energy, settings.n_samples)
+            if "eps_star2" in compute
+            else None
+        )
+        eta = None
+        if "eta" in compute:
+            paths, steps = settings.eta_paths, settings.eta_steps
+            mc = simulate_reverse(
+                q, diffusion, error, n_paths=paths, n_steps=steps, rng=streams.eta
+            )
+            eta = eta_of(mc, f"Euler-Maruyama, {paths} paths x {steps} steps")
+        learned, ideal = ou_transition(q_tilde, diffusion.t0), ou_transition(q, diffusion.t0)
+        divergences = "divergences" in compute
+        return GenerationSolution(
+            "law-map",
+            energy,
+            eta,
+            chi2=chi2(learned, ideal, rng=streams.energy) if divergences else None,
+            kl=kl(learned, ideal, rng=streams.energy) if divergences else None,
+            learned_endpoint=learned,
+            ideal_endpoint=ideal,
+        )
