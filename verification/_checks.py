@@ -38,7 +38,14 @@ import numpy as np
 import bounds as B
 
 from ._errors import InstanceKindError, UnknownCheckError, VerificationError, number
-from ._instances import GenerationInstance, Instance, RecursionInstance
+from ._instances import (
+    GenerationEvaluation,
+    GenerationInstance,
+    Instance,
+    RecursionEvaluation,
+    RecursionInstance,
+    evaluate,
+)
 from ._steps import eta_interval, interval, lower_recursion_ideal, run_steps
 
 __all__ = ["CHECKS", "Check", "CheckResult", "Constants", "run_check"]
@@ -165,44 +172,42 @@ def _a3(chi2: float) -> tuple[str, ...]:
     return ("A3: the endpoint chi2 is infinite, so the Girsanov density is not in L^2",)
 
 
-def _prop_3_1(inst: GenerationInstance, k: Constants) -> CheckResult:
-    sol = inst.solution
+def _prop_3_1(ev: GenerationEvaluation, k: Constants) -> CheckResult:
+    sol = ev.solution
     # A1 (finite eps_hat2) and A2 (true martingale: Benes's linear-growth condition) hold for
     # every affine error, so there is nothing to exclude
-    return _upper("prop-3.1", inst.label, sol.kl.value, float(B.kl_upper(sol.eps_hat2)), ())
+    return _upper("prop-3.1", ev.label, sol.kl.value, float(B.kl_upper(sol.eps_hat2)), ())
 
 
-def _prop_3_3(inst: GenerationInstance, k: Constants) -> CheckResult:
-    sol = inst.solution
+def _prop_3_3(ev: GenerationEvaluation, k: Constants) -> CheckResult:
+    sol = ev.solution
     e, h, chi = sol.eps_star2, sol.eta, sol.chi2.value
     rhs = float(B.chi2_lower(e, h, C=k.C, outside="vacuous"))
     need = max(0.0, (h * e / 4.0 - chi) / (e * e)) if e > 0 and np.isfinite(chi) else 0.0
-    return _lower("prop-3.3", inst.label, chi, rhs, _perturbative(e), required={"C": need})
+    return _lower("prop-3.3", ev.label, chi, rhs, _perturbative(e), required={"C": need})
 
 
-def _prop_3_3_clean(inst: GenerationInstance, k: Constants) -> CheckResult:
-    sol = inst.solution
+def _prop_3_3_clean(ev: GenerationEvaluation, k: Constants) -> CheckResult:
+    sol = ev.solution
     e, h, chi = sol.eps_star2, sol.eta, sol.chi2.value
     hyp = _perturbative(e)
     if not hyp and not bool(B.clean_regime(e, h, C=k.C)):
         hyp = (f"clean regime: 8 C eps_star2 = {8 * k.C * e:.3g} > eta = {h:.3g}",)
     rhs = h * e / 8.0
-    return _lower("prop-3.3-clean", inst.label, chi, rhs, hyp)
+    return _lower("prop-3.3-clean", ev.label, chi, rhs, hyp)
 
 
-def _thm_3_4(inst: GenerationInstance, k: Constants) -> CheckResult:
-    sol = inst.solution
+def _thm_3_4(ev: GenerationEvaluation, k: Constants) -> CheckResult:
+    sol = ev.solution
     e, chi = sol.eps_star2, sol.chi2.value
     rhs = float(B.chi2_upper(e, c=k.c))
     need = max(0.0, (chi - 4.0 * e) / (e * e)) if e > 0 else 0.0
-    return _upper(
-        "thm-3.4", inst.label, chi, rhs, _perturbative(e) + _a3(chi), required={"c": need}
-    )
+    return _upper("thm-3.4", ev.label, chi, rhs, _perturbative(e) + _a3(chi), required={"c": need})
 
 
-def _ratio_at(inst: GenerationInstance, eps2: float, which: str) -> tuple[float, float, float]:
+def _ratio_at(ev: GenerationEvaluation, eps2: float, which: str) -> tuple[float, float, float]:
     """``(value, asymptotic form, |ratio - 1|)`` at the scale where ``eps_star2 = eps2``."""
-    sol = inst.solve(inst.scale * float(np.sqrt(eps2 / inst.solution.eps_star2)))
+    sol = ev.solve(ev.scale * float(np.sqrt(eps2 / ev.solution.eps_star2)))
     if which == "chi2":
         lhs, rhs = sol.chi2.value, float(B.chi2_asymptotic(sol.eps_star2, sol.eta))
     else:
@@ -210,13 +215,11 @@ def _ratio_at(inst: GenerationInstance, eps2: float, which: str) -> tuple[float,
     return lhs, rhs, abs(lhs / rhs - 1.0)
 
 
-def _asymptotic(cid: str, inst: GenerationInstance, which: str) -> CheckResult:
-    if inst.solution.eps_star2 == 0.0 or inst.solution.eta == 0.0:
-        return CheckResult(
-            cid, inst.label, "vacuous", 0.0, 0.0, 0.0, 0.0, note="eta * eps_star2 = 0"
-        )
-    lhs, rhs, dev1 = _ratio_at(inst, ASYMPTOTIC_EPS2, which)
-    _, _, dev2 = _ratio_at(inst, ASYMPTOTIC_EPS2 / 100.0, which)
+def _asymptotic(cid: str, ev: GenerationEvaluation, which: str) -> CheckResult:
+    if ev.solution.eps_star2 == 0.0 or ev.solution.eta == 0.0:
+        return CheckResult(cid, ev.label, "vacuous", 0.0, 0.0, 0.0, 0.0, note="eta * eps_star2 = 0")
+    lhs, rhs, dev1 = _ratio_at(ev, ASYMPTOTIC_EPS2, which)
+    _, _, dev2 = _ratio_at(ev, ASYMPTOTIC_EPS2 / 100.0, which)
     # the scale drops 10x: a correction of order eps_star (or higher) drops >= 10x; 0.2 allows
     # the next-order term, and 1e-6 is the closed forms' relative accuracy at chi2 ~ 1e-8
     allowed = max(ASYMPTOTIC_SHRINK * dev1, ASYMPTOTIC_FLOOR)
@@ -224,7 +227,7 @@ def _asymptotic(cid: str, inst: GenerationInstance, which: str) -> CheckResult:
     order = np.log10(dev1 / dev2) if dev2 > 0 and dev1 > ASYMPTOTIC_FLOOR else float("nan")
     return CheckResult(
         cid,
-        inst.label,
+        ev.label,
         "holds" if ok else "fails",
         lhs,
         rhs,
@@ -237,12 +240,12 @@ def _asymptotic(cid: str, inst: GenerationInstance, which: str) -> CheckResult:
     )
 
 
-def _chi2_asymptotic(inst: GenerationInstance, k: Constants) -> CheckResult:
-    return _asymptotic("chi2-asymptotic", inst, "chi2")
+def _chi2_asymptotic(ev: GenerationEvaluation, k: Constants) -> CheckResult:
+    return _asymptotic("chi2-asymptotic", ev, "chi2")
 
 
-def _kl_asymptotic(inst: GenerationInstance, k: Constants) -> CheckResult:
-    return _asymptotic("kl-asymptotic", inst, "kl")
+def _kl_asymptotic(ev: GenerationEvaluation, k: Constants) -> CheckResult:
+    return _asymptotic("kl-asymptotic", ev, "kl")
 
 
 # ---------------------------------------------------------------- many generations
@@ -253,8 +256,8 @@ def _series(traj: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     return np.array([d.value for d in divs]), np.array([d.abs_error for d in divs])
 
 
-def _lemma_f1(inst: RecursionInstance, k: Constants) -> CheckResult:
-    traj = inst.trajectory
+def _lemma_f1(ev: RecursionEvaluation, k: Constants) -> CheckResult:
+    traj = ev.trajectory
     d = traj.D_values
     direct = np.array([r.value for r in traj.refreshed])  # chi2(q_i || p), computed directly
     live = np.isfinite(d)
@@ -264,7 +267,7 @@ def _lemma_f1(inst: RecursionInstance, k: Constants) -> CheckResult:
     ok = worst <= 1e-12
     return CheckResult(
         "lemma-F.1",
-        inst.label,
+        ev.label,
         "holds" if ok else "fails",
         worst,
         1e-12,
@@ -274,8 +277,8 @@ def _lemma_f1(inst: RecursionInstance, k: Constants) -> CheckResult:
     )
 
 
-def _lower_recursion(inst: RecursionInstance, k: Constants) -> CheckResult:
-    traj = inst.trajectory
+def _lower_recursion(ev: RecursionEvaluation, k: Constants) -> CheckResult:
+    traj = ev.trajectory
     d = traj.D_values
     i_val, i_err = _series(traj, "I")
     a = traj.alpha
@@ -294,7 +297,7 @@ def _lower_recursion(inst: RecursionInstance, k: Constants) -> CheckResult:
         status = "vacuous"
     return CheckResult(
         "lower-recursion",
-        inst.label,
+        ev.label,
         status,
         float(lhs[j]),
         float(rhs[j]),
@@ -336,8 +339,8 @@ def _run_hypotheses(traj: Any, eta_lo: np.ndarray, alpha: float, d: np.ndarray) 
     return tuple(out)
 
 
-def _prop_4_1_i(inst: RecursionInstance, k: Constants) -> CheckResult:
-    traj = inst.trajectory
+def _prop_4_1_i(ev: RecursionEvaluation, k: Constants) -> CheckResult:
+    traj = ev.trajectory
     a = traj.alpha
     e, eta_lo = _observables(traj)
     d = traj.D_values
@@ -352,11 +355,11 @@ def _prop_4_1_i(inst: RecursionInstance, k: Constants) -> CheckResult:
         "(1-alpha)^2)), the partial-sum inequality behind (i); a finite run cannot show a "
         "series diverging, only this inequality at every horizon"
     )
-    return _lower("prop-4.1-i", inst.label, lhs, rhs, hyp, note=note)
+    return _lower("prop-4.1-i", ev.label, lhs, rhs, hyp, note=note)
 
 
-def _prop_4_1_ii(inst: RecursionInstance, k: Constants) -> CheckResult:
-    traj = inst.trajectory
+def _prop_4_1_ii(ev: RecursionEvaluation, k: Constants) -> CheckResult:
+    traj = ev.trajectory
     a = traj.alpha
     e, eta_lo = _observables(traj)
     d = traj.D_values
@@ -370,7 +373,7 @@ def _prop_4_1_ii(inst: RecursionInstance, k: Constants) -> CheckResult:
         hyp += ("eps_star_i^2 >= eps_min^2 > 0 eventually",)
     return _lower(
         "prop-4.1-ii",
-        inst.label,
+        ev.label,
         lhs,
         floor,
         hyp,
@@ -383,11 +386,11 @@ def _prop_4_1_ii(inst: RecursionInstance, k: Constants) -> CheckResult:
 
 
 def _accumulated(
-    inst: RecursionInstance, k: Constants
+    ev: RecursionEvaluation, k: Constants
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """``(D_(N+1), S_N, eps_N^2, C_bias required with c2)`` over the horizons before the first
     infinite D (A3 fails from there on: nothing finite to compare)."""
-    traj = inst.trajectory
+    traj = ev.trajectory
     e, _ = _observables(traj)
     d = traj.D_values
     finite = np.isfinite(d)
@@ -398,11 +401,11 @@ def _accumulated(
     return d[1 : n + 1], s, e, need
 
 
-def _no_finite_horizon(cid: str, inst: RecursionInstance, hyp: tuple[str, ...]) -> CheckResult:
+def _no_finite_horizon(cid: str, ev: RecursionEvaluation, hyp: tuple[str, ...]) -> CheckResult:
     nan = float("nan")
     return CheckResult(
         cid,
-        inst.label,
+        ev.label,
         "outside",
         nan,
         nan,
@@ -419,17 +422,17 @@ def _summable(e: np.ndarray) -> bool:
     return float(np.mean(e[-third:])) <= 0.1 * float(np.mean(e[:third]))
 
 
-def _thm_4_2_additive(inst: RecursionInstance, k: Constants) -> CheckResult:
-    d_next, s, _, need = _accumulated(inst, k)
-    _, eta_lo = _observables(inst.trajectory)
-    hyp = _run_hypotheses(inst.trajectory, eta_lo, inst.trajectory.alpha, inst.trajectory.D_values)
+def _thm_4_2_additive(ev: RecursionEvaluation, k: Constants) -> CheckResult:
+    d_next, s, _, need = _accumulated(ev, k)
+    _, eta_lo = _observables(ev.trajectory)
+    hyp = _run_hypotheses(ev.trajectory, eta_lo, ev.trajectory.alpha, ev.trajectory.D_values)
     if not len(d_next):
-        return _no_finite_horizon("thm-4.2-additive", inst, hyp)
+        return _no_finite_horizon("thm-4.2-additive", ev, hyp)
     bound = k.c2 * s + need
     j = int(np.argmin(bound - d_next))
     return CheckResult(
         "thm-4.2-additive",
-        inst.label,
+        ev.label,
         "outside" if hyp else "holds",
         float(d_next[j]),
         float(bound[j]),
@@ -445,16 +448,16 @@ def _thm_4_2_additive(inst: RecursionInstance, k: Constants) -> CheckResult:
     )
 
 
-def _thm_4_2_literal(inst: RecursionInstance, k: Constants) -> CheckResult:
-    d_next, _, e_fin, need = _accumulated(inst, k)
-    e, eta_lo = _observables(inst.trajectory)
-    hyp = _run_hypotheses(inst.trajectory, eta_lo, inst.trajectory.alpha, inst.trajectory.D_values)
+def _thm_4_2_literal(ev: RecursionEvaluation, k: Constants) -> CheckResult:
+    d_next, _, e_fin, need = _accumulated(ev, k)
+    e, eta_lo = _observables(ev.trajectory)
+    hyp = _run_hypotheses(ev.trajectory, eta_lo, ev.trajectory.alpha, ev.trajectory.D_values)
     if not len(d_next):
-        return _no_finite_horizon("thm-4.2-literal", inst, hyp)
+        return _no_finite_horizon("thm-4.2-literal", ev, hyp)
     c_bias = max(need, 1e-12)
     c2 = np.asarray(
         B.literal_constant(
-            d_next, e_fin, inst.trajectory.alpha, C_bias=c_bias, D_i0=inst.trajectory.D_values[0]
+            d_next, e_fin, ev.trajectory.alpha, C_bias=c_bias, D_i0=ev.trajectory.D_values[0]
         )
     )
     third = max(1, len(c2) // 3)
@@ -465,7 +468,7 @@ def _thm_4_2_literal(inst: RecursionInstance, k: Constants) -> CheckResult:
     status = "outside" if hyp else ("fails" if grows else "holds")
     return CheckResult(
         "thm-4.2-literal",
-        inst.label,
+        ev.label,
         status,
         late,
         early,
@@ -481,14 +484,14 @@ def _thm_4_2_literal(inst: RecursionInstance, k: Constants) -> CheckResult:
 
 
 def _steps_check(cid: str, statement: str, reading: str) -> Callable[..., CheckResult]:
-    def fn(inst: RecursionInstance, k: Constants) -> CheckResult:
-        return CheckResult(cid, inst.label, **run_steps(cid, inst, reading, statement, k))
+    def fn(ev: RecursionEvaluation, k: Constants) -> CheckResult:
+        return CheckResult(cid, ev.label, **run_steps(cid, ev, reading, statement, k))
 
     return fn
 
 
-def _lower_recursion_ideal(inst: RecursionInstance, k: Constants) -> CheckResult:
-    return CheckResult("lower-recursion-ideal", inst.label, **lower_recursion_ideal(inst))
+def _lower_recursion_ideal(ev: RecursionEvaluation, k: Constants) -> CheckResult:
+    return CheckResult("lower-recursion-ideal", ev.label, **lower_recursion_ideal(ev))
 
 
 def _registry() -> dict[str, Check]:
@@ -651,7 +654,8 @@ CHECKS: dict[str, Check] = _registry()
 
 
 def run_check(check_id: str, instance: Instance, constants: Constants | None = None) -> CheckResult:
-    """Run the check ``check_id`` on ``instance`` (which must be of the check's kind).
+    """Run the check ``check_id`` on ``instance`` (which must be of the check's kind), or on
+    its :func:`evaluate` result (the oracle is called once per instance either way).
 
     Raises
     ------
@@ -672,10 +676,15 @@ def run_check(check_id: str, instance: Instance, constants: Constants | None = N
         raise UnknownCheckError(f"check_id={check_id!r} is not a check; known: {known}")
     check = CHECKS[check_id]
     want = GenerationInstance if check.kind == "generation" else RecursionInstance
-    if not isinstance(instance, want):
+    inst = (
+        instance.instance
+        if isinstance(instance, GenerationEvaluation | RecursionEvaluation)
+        else instance
+    )
+    if not isinstance(inst, want):
         raise InstanceKindError(
             f"instance={type(instance).__name__}: check {check_id!r} needs a {want.__name__}"
         )
     if constants is not None and not isinstance(constants, Constants):
         raise VerificationError(f"constants={constants!r} must be a Constants")
-    return check.fn(instance, constants or Constants())
+    return check.fn(evaluate(instance), constants or Constants())

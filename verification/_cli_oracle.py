@@ -94,13 +94,13 @@ def _one_generation(config: dict[str, Any], data: Any, diffusion: Any) -> dict[s
         raise UsageError("config [data]: one generation ([error]) needs Gaussian data")
     d = data.dim
     inst = GenerationInstance(
-        "config",
-        data,
-        np.asarray(err.get("W", np.zeros((d, d))), dtype=float),
-        np.asarray(err.get("xi", np.zeros(d)), dtype=float),
-        str(err.get("profile", "constant")),
-        diffusion,
-        float(err.get("scale", 1.0)),
+        label="config",
+        data=data,
+        W=np.asarray(err.get("W", np.zeros((d, d))), dtype=float),
+        xi=np.asarray(err.get("xi", np.zeros(d)), dtype=float),
+        profile=str(err.get("profile", "constant")),
+        diffusion=diffusion,
+        scale=float(err.get("scale", 1.0)),
     )
     inst.error()  # validate the profile now: a usage error, not a failed computation
     sol = inst.solution

@@ -16,16 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis import strategies as st
 
-from ._checks import CHECKS, CheckResult, Constants, _accumulated
+from ._checks import CHECKS, CheckResult, Constants
 from ._errors import VerificationError, integer
-from ._instances import GenerationInstance, Instance, RecursionInstance, curated_instances
+from ._families import draw_distinct, generation_family, recursion_family
+from ._instances import Instance, RecursionInstance, curated_instances
 from ._output import PALETTE, Staging, check_output_folder, dumps
 from ._phase import PhaseDiagram, phase_diagram
 from ._readings import reading_findings, readings
-from .strategies import generation_instances, recursion_instances
+from ._runner import Task, run_tasks
 
 __all__ = ["PROFILES", "Report", "draw_instances", "verify"]
 
@@ -49,48 +48,6 @@ PROFILES: dict[str, dict[str, int]] = {
         "eta_steps": 100,
     },
 }
-
-
-def draw_instances(strategy: st.SearchStrategy[Any], n: int, seed_value: int) -> list[Any]:
-    """``n`` examples of a Hypothesis strategy, reproducible from ``seed_value``.
-
-    Runs the strategy under ``@given`` with a fixed seed, no example database and only the
-    generation phase, so the same seed always gives the same instances (within one
-    environment). Hypothesis's storage (its cache of constants) goes to a temporary folder
-    that is removed afterwards, so nothing is left in the working directory.
-    """
-    import tempfile
-
-    from hypothesis import configuration
-
-    out: list[Any] = []
-    if n <= 0:
-        return out
-    previous = configuration.storage_directory(intent_to_write=False).home_directory
-    with tempfile.TemporaryDirectory(prefix="diffusion-collapse-hypothesis-") as home:
-        configuration.set_hypothesis_home_dir(home)
-        try:
-            _draw(strategy, n, seed_value, out)
-        finally:
-            configuration.set_hypothesis_home_dir(previous)
-    return out[:n]
-
-
-def _draw(strategy: st.SearchStrategy[Any], n: int, seed_value: int, out: list[Any]) -> None:
-
-    @settings(
-        max_examples=n,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @seed(seed_value)
-    @given(strategy)
-    def collect(x: Any) -> None:
-        out.append(x)
-
-    collect()
 
 
 def _relabel(instances: list[Instance]) -> list[Instance]:
@@ -421,21 +378,38 @@ class Report:
         return fig
 
 
-def _trajectory_curves(
-    inst: RecursionInstance, k: Constants, results: list[CheckResult]
-) -> dict[str, list[float]]:
-    """Figure data from the checks already run: D_i, c2 S_N + C_bias (the additive Thm 4.2
-    bound with the required C_bias) and the Prop 4.1 (ii) floor."""
-    by_id = {r.check: r for r in results}
-    _, s, _, _ = _accumulated(inst, k)
-    need = by_id["thm-4.2-additive"].required["C_bias"]
-    need = need if np.isfinite(need) else 0.0
-    floor = max(by_id["prop-4.1-ii"].rhs, 0.0)
-    return {
-        "D": inst.trajectory.D_values.tolist(),
-        "upper": (k.c2 * s + need).tolist(),
-        "floor": [floor],
-    }
+def _stream(seed: int, purpose: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(purpose,)))
+
+
+def draw_instances(profile: str = "quick", seed: int = 0) -> list[Instance]:
+    """The instances of a profile: the curated ones, then the drawn ones (pairwise distinct,
+    none equal to a curated one), labels unique. Same seed, same instances, everywhere: the
+    draws use NumPy generators seeded from ``seed`` (no Hypothesis).
+
+    Examples
+    --------
+    >>> a, b = draw_instances("quick", seed=3), draw_instances("quick", seed=3)
+    >>> [i.describe() == j.describe() for i, j in zip(a, b)] == [True] * len(a)
+    True
+    """
+    if not isinstance(profile, str) or profile not in PROFILES:
+        raise VerificationError(f"profile={profile!r} must be one of {', '.join(PROFILES)}")
+    seed = integer("seed", seed, 0)
+    sizes = PROFILES[profile]
+    curated = [
+        replace(i, eta_paths=sizes["eta_paths"], eta_steps=sizes["eta_steps"], seed=seed)
+        if isinstance(i, RecursionInstance)
+        else i
+        for i in curated_instances(sizes["generations"])
+    ]
+    drawn = draw_distinct(generation_family(), sizes["generation"], _stream(seed, 0))
+    drawn_rec = draw_distinct(
+        recursion_family(8, sizes["eta_paths"], sizes["eta_steps"]),
+        sizes["recursion"],
+        _stream(seed, 1),
+    )
+    return _relabel([*curated, *drawn, *drawn_rec])
 
 
 def verify(
@@ -444,6 +418,7 @@ def verify(
     seed: int = 0,
     constants: Constants | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    executor: Any = None,
 ) -> Report:
     """Run every check over the instances of ``profile``; same seed, same report.
 
@@ -457,6 +432,9 @@ def verify(
     constants : Constants, optional
     progress : callable ``(done, total, label)``, optional
         Called after each instance and each oracle run of the phase diagram.
+    executor : concurrent.futures.Executor, optional
+        Where the instances' tasks run (:func:`verification._runner.run_tasks`); None: here,
+        in order. The report is the same either way.
     """
     if not isinstance(profile, str) or profile not in PROFILES:
         raise VerificationError(f"profile={profile!r} must be one of {', '.join(PROFILES)}")
@@ -466,38 +444,16 @@ def verify(
     sizes = PROFILES[profile]
     k = constants or Constants()
     start = time.perf_counter()
-    curated = curated_instances(sizes["generations"])
-    curated = [
-        replace(i, eta_paths=sizes["eta_paths"], eta_steps=sizes["eta_steps"], seed=seed)
-        if isinstance(i, RecursionInstance)
-        else i
-        for i in curated
-    ]
-    curated_labels = {i.label for i in curated}
-    drawn = draw_instances(generation_instances(), sizes["generation"], seed)
-    drawn_rec = draw_instances(
-        recursion_instances(8, sizes["eta_paths"], sizes["eta_steps"]),
-        sizes["recursion"],
-        seed + 1,
-    )
-    instances = _relabel([*curated, *drawn, *drawn_rec])
+    instances = draw_instances(profile, seed)
+    curated_labels = {i.label for i in curated_instances(sizes["generations"])}
     total = len(instances) + sizes["phase_points"] ** 2  # instances, then phase-diagram runs
-    results: list[CheckResult] = []
-    described: dict[str, dict[str, Any]] = {}
-    curves: dict[str, dict[str, list[float]]] = {}
-    for n, inst in enumerate(instances, start=1):
-        kind = "generation" if isinstance(inst, GenerationInstance) else "recursion"
-        mine = [check.fn(inst, k) for check in CHECKS.values() if check.kind == kind]
-        results += mine
-        info = inst.describe()
-        if isinstance(inst, GenerationInstance):
-            info["eps_star2"] = inst.solution.eps_star2
-            info["eta"] = inst.solution.eta
-        elif inst.label in curated_labels:
-            curves[inst.label] = _trajectory_curves(inst, k, mine)
-        described[inst.label] = info
-        if progress is not None:
-            progress(n, total, inst.label)
+    tasks = [Task(i, k, curves=i.label in curated_labels) for i in instances]
+    done = run_tasks(
+        tasks, executor=executor, progress=progress and (lambda n, _, lab: progress(n, total, lab))
+    )
+    results: list[CheckResult] = [r for t in done for r in t.results]
+    described = {t.label: t.info for t in done}
+    curves = {t.label: t.curves for t in done if t.curves is not None}
     grid = np.linspace(0.0, 1.0, sizes["phase_points"])
     phase = phase_diagram(
         "geometric",

@@ -26,7 +26,7 @@ import numpy as np
 
 import bounds as B
 
-from ._instances import RecursionInstance
+from ._instances import RecursionEvaluation
 
 #: standard errors allowed on an estimated quantity (as in :mod:`verification._checks`)
 N_SE = 4.0
@@ -91,14 +91,14 @@ def _step_status(lhs: tuple[float, float], rhs: tuple[float, float], upper: bool
 
 
 def run_steps(
-    cid: str, inst: RecursionInstance, reading: str, statement: str, k: Any
+    cid: str, ev: RecursionEvaluation, reading: str, statement: str, k: Any
 ) -> dict[str, Any]:
     """Evaluate a per-generation statement at every step; the worst decided step and counts.
 
     Returns the fields of a :class:`CheckResult` (status, lhs, rhs, margin, tightness,
     hypotheses, note, required).
     """
-    traj = inst.trajectory
+    traj = ev.trajectory
     divs = traj.I_ideal if reading == "ideal" else traj.I
     rows: list[tuple[int, str, float, float, float]] = []  # step, status, lhs, rhs, margin
     outside = undecided = 0
@@ -132,9 +132,9 @@ def run_steps(
             status = _step_status(c, bound, upper=True)
             point = float(B.chi2_upper(e_d.value, c=k.c))
             margin = point - float(chi.value)
-            ev = float(e_d.value)
-            if ev > 0.0 and np.isfinite(chi.value):
-                need = max(need, (float(chi.value) - 4.0 * ev) / (ev * ev))
+            e_val = float(e_d.value)
+            if e_val > 0.0 and np.isfinite(chi.value):
+                need = max(need, (float(chi.value) - 4.0 * e_val) / (e_val * e_val))
         if status == "undecided":
             undecided += 1
             continue
@@ -195,9 +195,9 @@ def run_steps(
     }
 
 
-def lower_recursion_ideal(inst: RecursionInstance) -> dict[str, Any]:
+def lower_recursion_ideal(ev: RecursionEvaluation) -> dict[str, Any]:
     """``D_{i+1} + (1 - alpha)^2 D_i >= alpha I_ideal_i / 2`` at every step (reported)."""
-    traj = inst.trajectory
+    traj = ev.trajectory
     d = traj.D_values
     a = traj.alpha
     rows = []

@@ -30,6 +30,7 @@ from gaussian_oracle import (
     PopulationKDE,
 )
 
+from ._families import generation_family, recursion_family
 from ._instances import PROFILES, GenerationInstance, RecursionInstance
 
 __all__ = [
@@ -129,44 +130,17 @@ def alphas(*, positive: bool = True) -> st.SearchStrategy[float]:
     return st.floats(0.05 if positive else 0.0, 1.0)
 
 
-@st.composite
-def generation_instances(draw: Any, max_dim: int = 5) -> GenerationInstance:
+def generation_instances(max_dim: int = 5) -> st.SearchStrategy[GenerationInstance]:
     """One generation of the linear-Gaussian oracle, error scale from 1e-3 to 3 (small,
-    perturbative and large errors)."""
-    data = draw(gaussian_data(dims=(1, max_dim)))
-    w, xi, profile = draw(affine_errors(data.dim))
-    scale = 10.0 ** draw(st.floats(-3.0, 0.5))
-    return GenerationInstance(f"drawn-d{data.dim}", data, w, xi, profile, draw(diffusions()), scale)
+    perturbative and large errors): the parameter boxes of
+    :func:`verification._families.generation_family`, which the report draws from."""
+    return generation_family(max_dim).strategy()
 
 
-@st.composite
 def recursion_instances(
-    draw: Any, generations: int = 8, eta_paths: int = 1000, eta_steps: int = 60
-) -> RecursionInstance:
+    generations: int = 8, eta_paths: int = 1000, eta_steps: int = 60
+) -> st.SearchStrategy[RecursionInstance]:
     """A recursion in dimension 1 (quadrature for every quantity): Gaussian data, exact init,
-    a bias, a KDE bandwidth or the exact score, constant or geometrically decaying."""
-    data = draw(gaussian_data(dims=(1, 1)))
-    sd = float(np.sqrt(data.cov[0, 0]))
-    kind = draw(st.sampled_from(["bias", "kde", "exact"]))
-    decay = draw(st.sampled_from([1.0, 0.6]))
-    size = draw(st.floats(0.02, 0.2))
-    learners: tuple[Any, ...]
-    if kind == "bias":
-        learners = tuple(AffinePushforward(1.0, size * sd * decay**i) for i in range(generations))
-    elif kind == "kde":  # bandwidth well below the data's sd: D_i stays finite for a while
-        learners = tuple(PopulationKDE(size * sd * decay**i) for i in range(generations))
-    else:
-        learners = (ExactScore(),) * generations
-    diffusion = Diffusion(
-        T=draw(st.floats(2.0, 5.0)), t0=draw(st.floats(0.005, 0.05)), init="exact"
-    )
-    return RecursionInstance(
-        f"drawn-{kind}",
-        data,
-        draw(alphas()),
-        learners,
-        diffusion,
-        eta_paths=eta_paths,
-        eta_steps=eta_steps,
-        seed=draw(st.integers(0, 2**31 - 1)),
-    )
+    a bias, a KDE bandwidth or the exact score, constant or geometrically decaying (the boxes
+    of :func:`verification._families.recursion_family`)."""
+    return recursion_family(generations, eta_paths, eta_steps).strategy()

@@ -83,13 +83,13 @@ def test_curated_recursions_behave_as_documented():
 #: 1.085 at eps_star2 = 0.214, T = 1, standard init: chi2 / eps_star2 = 5.1 > 4), and holds
 #: with the required c = 5.0. The paper gives no c, so this is a finding about the constant
 THM_3_4_NEEDS_C5 = GenerationInstance(
-    "drawn-d1",
-    __import__("gaussian_oracle").Gaussian(0.0, 1.0),
-    np.array([[0.47778977]]),
-    np.array([0.0]),
-    "constant",
-    __import__("gaussian_oracle").Diffusion(T=1.0, t0=0.0625, init="standard"),
-    1.0,
+    label="drawn-d1",
+    data=__import__("gaussian_oracle").Gaussian(0.0, 1.0),
+    W=np.array([[0.47778977]]),
+    xi=np.array([0.0]),
+    profile="constant",
+    diffusion=__import__("gaussian_oracle").Diffusion(T=1.0, t0=0.0625, init="standard"),
+    scale=1.0,
 )
 #: checks whose constants the paper leaves implicit (C, c): with the assumed defaults a drawn
 #: instance may need a larger one; that is reported, not a violation of the statement
@@ -142,9 +142,9 @@ def test_no_recursion_statement_fails_unexpectedly_on_drawn_instances(inst):
 
 
 def test_drawn_instances_repeat_with_the_seed():
-    a = [i.describe() for i in draw_instances(generation_instances(), 5, 7)]
-    b = [i.describe() for i in draw_instances(generation_instances(), 5, 7)]
-    c = [i.describe() for i in draw_instances(generation_instances(), 5, 8)]
+    a = [i.describe() for i in draw_instances("quick", 7)]
+    b = [i.describe() for i in draw_instances("quick", 7)]
+    c = [i.describe() for i in draw_instances("quick", 8)]
     assert a == b and a != c
 
 
@@ -203,7 +203,9 @@ def test_verify_names_a_bad_seed_before_any_work():
 def test_strategies_draw_valid_covariances_across_conditioning():
     """The verifier's strategy spreads condition numbers up to its stated 1e3 (the ODE engine
     runs at rtol 1e-12); the oracle's own tests draw up to the accepted 1e13."""
-    conds = [np.linalg.cond(i.data.cov) for i in draw_instances(generation_instances(), 25, 0)]
+    family = __import__("verification._families")._families.generation_family()
+    rng = np.random.default_rng(0)
+    conds = [np.linalg.cond(family.draw(rng).data.cov) for _ in range(25)]
     assert max(conds) > 10.0 and max(conds) <= 1e3 * (1 + 1e-9)
     assert len({round(float(np.log10(c)), 1) for c in conds}) > 5  # spread, not one value
 
@@ -216,11 +218,11 @@ def test_recursion_checks_on_an_infinite_trajectory_say_outside_not_crash():
     from verification import RecursionInstance
 
     inst = RecursionInstance(
-        "kde-too-wide",
-        Gaussian(0.0, 0.25),
-        0.5,
-        (PopulationKDE(0.6),) * 3,
-        Diffusion(T=4.0, t0=0.02, init="exact"),
+        label="kde-too-wide",
+        data=Gaussian(0.0, 0.25),
+        alpha=0.5,
+        learners=(PopulationKDE(0.6),) * 3,
+        diffusion=Diffusion(T=4.0, t0=0.02, init="exact"),
         eta_paths=200,
         eta_steps=20,
     )
@@ -239,11 +241,11 @@ def test_thm_4_2_checks_use_the_finite_prefix_when_d_turns_infinite_later():
     from verification import RecursionInstance
 
     inst = RecursionInstance(
-        "late-infinite",
-        Gaussian(0.0, 0.4),
-        0.5,
-        (ExactScore(),) * 56,
-        Diffusion(T=4.0, t0=0.02, init="exact"),
+        label="late-infinite",
+        data=Gaussian(0.0, 0.4),
+        alpha=0.5,
+        learners=(ExactScore(),) * 56,
+        diffusion=Diffusion(T=4.0, t0=0.02, init="exact"),
     )
     res = run_check("thm-4.2-additive", inst)
     assert res.status == "outside" and np.isfinite(res.lhs) and np.isfinite(res.required["C_bias"])
