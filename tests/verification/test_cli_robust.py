@@ -53,25 +53,38 @@ def test_help_imports_nothing_heavy():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_phase_kinds_and_formats_agree_with_the_library():
-    from verification import _phase, cli
+def test_choices_come_from_the_registries():
+    """The options' choices are read from the registries, not written a second time."""
+    from verification import PROFILES, _phase
+    from verification.cli import build_parser
 
-    assert cli.KINDS == _phase.KINDS and cli.FORMATS == _phase.FORMATS
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices
+
+    def choices(command, dest):
+        return list(next(a for a in sub[command]._actions if a.dest == dest).choices)
+
+    assert choices("verify", "profile") == list(PROFILES)
+    assert choices("phase", "kind") == list(_phase.KINDS)
+    assert choices("phase", "format") == list(_phase.FORMATS)
 
 
-def test_bound_names_cover_every_numeric_bound():
-    """The README promised literal_constant and the sqrt_recursion_* functions."""
+def test_bound_help_lists_every_public_numeric_bound(capsys):
+    """The README promised literal_constant and the sqrt_recursion_* functions; the list is
+    now read from bounds.__all__, so a new bound appears without editing the CLI."""
     import inspect
 
     import bounds as B
-    from verification._cli_bound import BOUND_NAMES
 
-    functions = {
+    functions = [
         n
         for n in B.__all__
         if inspect.isfunction(getattr(B, n)) and n not in ("classify_regime", "as_schedule")
-    }
-    assert set(BOUND_NAMES) == functions
+    ]
+    assert main(["bound", "--help"]) == 0
+    listed = capsys.readouterr().out.split("NAME is one of: ")[1].split(".\n")[0].split(", ")
+    assert listed == functions
+    assert {"literal_constant", "sqrt_recursion_step", "sqrt_recursion_bounds"} <= set(listed)
 
 
 def test_non_utf8_config_and_json_files_are_usage_errors(tmp_path, capsys):

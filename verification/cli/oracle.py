@@ -1,4 +1,4 @@
-"""``diffusion-collapse oracle CONFIG.toml``: one generation or a recursion from a file (private).
+"""``diffusion-collapse oracle CONFIG.toml``: one generation or a recursion from a file.
 
 The defaults are those of the Python API: ``[diffusion] init = "standard"`` (the paper's
 N(0, I) start), and for a recursion ``observables = true`` and ``intra = true``.
@@ -10,34 +10,28 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._cli_common import UsageError, div_record, parse_law, read_text
+from ._common import UsageError, div_record, parse_law, read_text
+
+HELP = "run one generation or a recursion from a TOML config"
 
 ORACLE_HELP = """A TOML file with [data] (mean, cov; or weights, means, covs), optional
 [diffusion] (T = 4.0, t0 = 0.02, init = "standard" | "exact"), and either [error] (one
-generation: W, xi, profile, scale) or [recursion] (alpha, generations, learner = ExactScore |
-PopulationKDE | AffinePushforward | FiniteSampleRefit | FiniteSampleKDE with its h / A, b / n,
-observables = true, intra = true, seed = 0, save = "file.npz"). Defaults are the Python API's."""
+generation: W, xi, profile, scale) or [recursion] (alpha, generations, learner = a name of
+gaussian_oracle.LEARNERS (ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit,
+FiniteSampleKDE) with its parameters (h / A, b / n), observables = true, intra = true,
+seed = 0, save = "file.npz"). Defaults are the Python API's."""
 
-_LEARNER_FIELDS = {
-    "ExactScore": (),
-    "PopulationKDE": ("h",),
-    "AffinePushforward": ("A", "b"),
-    "FiniteSampleRefit": ("n",),
-    "FiniteSampleKDE": ("n", "h"),
-}
-_RECURSION_FIELDS = {
-    "alpha",
-    "generations",
-    "learner",
-    "h",
-    "A",
-    "b",
-    "n",
-    "observables",
-    "intra",
-    "seed",
-    "save",
-}
+#: fields of [recursion] besides the learner's own parameters
+_RECURSION_FIELDS = {"alpha", "generations", "learner", "observables", "intra", "seed", "save"}
+
+
+def _learner_fields() -> dict[str, tuple[str, ...]]:
+    """Each registered learner's parameters (from its signature: the registry is the list)."""
+    import inspect
+
+    from gaussian_oracle import LEARNERS
+
+    return {name: tuple(inspect.signature(cls).parameters) for name, cls in LEARNERS.items()}
 
 
 def _table_of(config: dict[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
@@ -87,7 +81,7 @@ def _one_generation(config: dict[str, Any], data: Any, diffusion: Any) -> dict[s
 
     from gaussian_oracle import Gaussian
 
-    from ._instances import GenerationInstance
+    from .._instances import GenerationInstance
 
     err = _table_of(config, "error", {"W", "xi", "profile", "scale"})
     if not isinstance(data, Gaussian):
@@ -121,17 +115,17 @@ def _recursion(config: dict[str, Any], data: Any, diffusion: Any, base: Path) ->
 
     import gaussian_oracle as O
 
-    rec = _table_of(config, "recursion", _RECURSION_FIELDS)
+    fields = _learner_fields()
+    allowed = _RECURSION_FIELDS.union(*fields.values())
+    rec = _table_of(config, "recursion", allowed)
     name = str(_field(rec, "recursion", "learner"))
-    if name not in _LEARNER_FIELDS:
-        raise UsageError(
-            f"config [recursion].learner: {name!r} must be one of {', '.join(_LEARNER_FIELDS)}"
-        )
+    if name not in fields:
+        raise UsageError(f"config [recursion].learner: {name!r} must be one of {', '.join(fields)}")
     target = _save_target(base, rec["save"]) if "save" in rec else None
     seed = rec.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UsageError(f"config [recursion].seed: {seed!r} must be an integer >= 0")
-    learner = getattr(O, name)(**{k: rec[k] for k in _LEARNER_FIELDS[name] if k in rec})
+    learner = O.LEARNERS[name](**{k: rec[k] for k in fields[name] if k in rec})
     traj = O.run_recursion(
         data,
         alpha=_field(rec, "recursion", "alpha"),
@@ -158,12 +152,18 @@ def _recursion(config: dict[str, Any], data: Any, diffusion: Any, base: Path) ->
     return record
 
 
-def cmd_oracle(args: argparse.Namespace) -> int:
+def add_parser(sub: Any) -> None:
+    orc = sub.add_parser("oracle", help=HELP, description=ORACLE_HELP)
+    orc.add_argument("config", metavar="CONFIG.toml")
+    orc.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
     import tomllib
 
     from gaussian_oracle import Diffusion
 
-    from ._output import dumps
+    from .._output import dumps
 
     path = Path(args.config)
     try:

@@ -1,4 +1,4 @@
-"""``diffusion-collapse bound NAME --param value ...`` (private)."""
+"""``diffusion-collapse bound NAME --param value ...``: any numeric bound of :mod:`bounds`."""
 
 from __future__ import annotations
 
@@ -6,30 +6,40 @@ import argparse
 import inspect
 from typing import Any
 
-from ._cli_common import PROG, UsageError
+from ._common import PROG, UsageError
 
-#: bounds callable from the command line (every public function of ``bounds`` returning
-#: numbers); the test suite checks that it matches the package
-BOUND_NAMES = (
-    "kl_upper",
-    "chi2_lower",
-    "chi2_lower_clean",
-    "clean_regime",
-    "chi2_upper",
-    "chi2_asymptotic",
-    "kl_asymptotic",
-    "refresh",
-    "next_lower",
-    "persistence_floor",
-    "memory_length",
-    "fixed_point",
-    "discounted_sum",
-    "accumulated_upper",
-    "accumulated_lower",
-    "literal_constant",
-    "sqrt_recursion_step",
-    "sqrt_recursion_bounds",
-)
+HELP = "evaluate a bound: bound NAME --param value ... (lists as 0.1,0.2)"
+
+#: public functions of :mod:`bounds` that take no numbers and are not offered here (a schedule
+#: constructor and the regime classifier, whose inputs are schedule objects)
+NOT_NUMERIC = ("as_schedule", "classify_regime")
+
+
+def bound_names() -> tuple[str, ...]:
+    """Every public numeric bound: the functions in ``bounds.__all__`` but
+    :data:`NOT_NUMERIC`, in the package's order."""
+    import inspect
+
+    import bounds
+
+    return tuple(
+        n for n in bounds.__all__ if inspect.isfunction(getattr(bounds, n)) and n not in NOT_NUMERIC
+    )
+
+
+def add_parser(sub: Any) -> None:
+    bnd = sub.add_parser(
+        "bound",
+        help=HELP,
+        description="NAME is a public function of the bounds package ('bound --help' lists "
+        "them); 'bound NAME --help' lists its parameters.",
+        add_help=False,
+    )
+    bnd.add_argument("-h", "--help", action="store_true", dest="show_help", help="this help")
+    bnd.add_argument("name", metavar="NAME", nargs="?")
+    bnd.add_argument("--json", action="store_true", help="machine-readable output")
+    bnd.add_argument("params", nargs=argparse.REMAINDER, help="--param value pairs")
+
 
 #: parameters that take a word rather than numbers
 _WORDS = {"outside": ("raise", "vacuous")}
@@ -64,21 +74,22 @@ def _help(name: str, fn: Any, accepted: list[str]) -> str:
     )
 
 
-def cmd_bound(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     import bounds as B
 
-    from ._output import dumps
+    from .._output import dumps
 
+    names = bound_names()
     if args.name is None or (getattr(args, "show_help", False) and not args.params):
         print(
             f"usage: {PROG} bound NAME --param value ... [--json]\n\nNAME is one of: "
-            f"{', '.join(BOUND_NAMES)}.\n'{PROG} bound NAME --help' lists its parameters."
+            f"{', '.join(names)}.\n'{PROG} bound NAME --help' lists its parameters."
         )
         return 0 if getattr(args, "show_help", False) else 2
-    if args.name not in BOUND_NAMES:
-        raise UsageError(f"unknown bound {args.name!r}; choose from {', '.join(BOUND_NAMES)}")
+    if args.name not in names:
+        raise UsageError(f"unknown bound {args.name!r}; choose from {', '.join(names)}")
     fn = getattr(B, args.name)
     sig = inspect.signature(fn)
     accepted = list(sig.parameters)

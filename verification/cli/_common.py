@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -133,3 +133,46 @@ class Progress:
             print(
                 f"{self.name}: {done}/{total} {self.unit} ({label})", file=self.stream, flush=True
             )
+
+
+class LazyChoices(Sequence[str]):
+    """The choices of an option, read from a registry (``module``'s ``attribute``) the first
+    time they are needed: when the option is parsed or its help is shown. So ``--help`` does
+    not import the oracle, and the choices are written in one place (the registry)."""
+
+    def __init__(self, module: str, attribute: str) -> None:
+        self._where = (module, attribute)
+        self._items: tuple[str, ...] | None = None
+
+    def _load(self) -> tuple[str, ...]:
+        if self._items is None:
+            import importlib
+
+            module, attribute = self._where
+            self._items = tuple(getattr(importlib.import_module(module), attribute))
+        return self._items
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._load()[i]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __contains__(self, x: object) -> bool:
+        return x in self._load()
+
+    def __repr__(self) -> str:
+        return repr(list(self._load()))
+
+
+def out_folder(args: Any) -> Any:
+    """The output folder ``args.out``, checked before any work (a usage error otherwise)."""
+    from .._errors import VerificationError
+    from .._output import check_output_folder
+
+    out = Path(args.out)
+    try:
+        check_output_folder(out)
+    except VerificationError as exc:
+        raise UsageError(str(exc)) from exc
+    return out

@@ -1,12 +1,21 @@
-"""``diffusion-collapse demo`` and ``diffusion-collapse divergence`` (private)."""
+"""``diffusion-collapse demo``: worked examples of the oracle's exact divergences."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from ._cli_common import PROG, UsageError, div_record, parse_law, version
-from ._output import dumps
+from ._common import PROG, div_record, int_at_least, version
+
+HELP = "worked examples of exact (and estimated) divergences"
+
+
+def add_parser(sub: Any) -> None:
+    demo = sub.add_parser("demo", help=HELP)
+    demo.add_argument("--json", action="store_true", help="machine-readable output")
+    demo.add_argument(
+        "--seed", type=int_at_least(0), default=0, help="seed of the Monte Carlo examples"
+    )
 
 
 def _fmt(d: Any) -> str:
@@ -118,7 +127,9 @@ def _demo(seed: int) -> tuple[list[tuple[str, str, str, str]], list[dict[str, An
     return rows, records, notes
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    from .._output import dumps
+
     rows, records, notes = _demo(args.seed)
     if args.json:
         print(dumps({"version": version(), "seed": args.seed, "examples": records}, indent=2))
@@ -133,32 +144,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "\n'closed-form' and 'tail-rule' values are exact; 'quadrature' shows the cubature error"
         " estimate, 'importance-sampling'/'monte-carlo' one standard error."
     )
-    return 0
-
-
-def cmd_divergence(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from gaussian_oracle import Gaussian, OracleValueError, chi2, kl, w2
-
-    p, q = parse_law("P", args.p), parse_law("Q", args.q)
-    if p.dim != q.dim:
-        raise UsageError(f"P has dimension {p.dim} and Q has dimension {q.dim}; they must match")
-    rng = np.random.default_rng(args.seed)
-    try:
-        out: dict[str, Any] = {
-            "chi2": div_record(chi2(p, q, n_samples=args.n_samples, rng=rng)),
-            "kl": div_record(kl(p, q, n_samples=args.n_samples, rng=rng)),
-        }
-    except OracleValueError as exc:
-        raise UsageError(str(exc)) from exc
-    if isinstance(p, Gaussian) and isinstance(q, Gaussian):
-        out["w2"] = {"value": w2(p, q), "abs_error": 0.0, "method": "closed-form", "exact": True}
-    if args.json:
-        print(dumps(out, indent=2))
-        return 0
-    for name, rec in out.items():
-        err = "" if rec["exact"] else f" ± {rec['abs_error']:.2g}"
-        reason = f"  ({rec['reason']})" if rec.get("reason") else ""
-        print(f"{name:5s} {rec['value']}{err}  [{rec['method']}]{reason}")
     return 0
