@@ -116,6 +116,7 @@ class Report:
                     "statement": check.statement,
                     "expected": check.expected,
                     "reading": check.reading,
+                    "comparator": check.comparator,
                     "instances": len(res),
                     **counts,
                     "worst_margin": worst,
@@ -208,9 +209,11 @@ class Report:
             "",
             "Status: *holds* / *fails* when the statement's hypotheses hold on the instance; "
             "*vacuous* when the bound says nothing (e.g. eta = 0 makes every lower bound <= 0); "
-            "*outside* when a hypothesis fails (named below). Margin: signed distance to "
-            "violation (>= 0 holds). Tightness: bound / value for lower bounds, value / bound "
-            "for upper bounds (1 = attained).",
+            "*outside* when a hypothesis fails (named below). Margin: signed relative slack, the "
+            "same unit in every check (>= 0 holds; upper / lower bounds: (rhs - lhs) / "
+            "max(|lhs|, |rhs|) or its mirror; identities and rates: 1 - deviation / "
+            "tolerance; growth: 1 - growth / allowed growth). Tightness: bound / value for "
+            "lower bounds, value / bound for upper bounds (1 = attained).",
             "",
             "## What the numbers show",
             "",

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import CHECKS, CheckResult, Constants, _accumulated
+from ._checks import CHECKS, CheckResult, Constants
+from ._checks_accumulated import _accumulated
 from ._errors import VerificationError
 from ._instances import GenerationInstance, Instance, RecursionEvaluation, evaluate
 

@@ -20,18 +20,16 @@ Energies and divergences are widened by their errors in the same way.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 import bounds as B
 
+from ._checks import Constants, Outcome, check
+from ._comparators import EXACT_RTOL, N_SE, lower_margin, upper_margin
 from ._instances import RecursionEvaluation
-
-#: standard errors allowed on an estimated quantity (as in :mod:`verification._checks`)
-N_SE = 4.0
-#: relative slack on exact quantities (closed forms to ~1e-13, cubature to 1e-8 relative)
-EXACT_RTOL = 1e-9
 
 
 def interval(d: Any) -> tuple[float, float]:
@@ -90,14 +88,9 @@ def _step_status(lhs: tuple[float, float], rhs: tuple[float, float], upper: bool
     return "fails" if lhs[1] < rhs[0] else "undecided"
 
 
-def run_steps(
-    cid: str, ev: RecursionEvaluation, reading: str, statement: str, k: Any
-) -> dict[str, Any]:
-    """Evaluate a per-generation statement at every step; the worst decided step and counts.
-
-    Returns the fields of a :class:`CheckResult` (status, lhs, rhs, margin, tightness,
-    hypotheses, note, required).
-    """
+def run_steps(ev: RecursionEvaluation, reading: str, statement: str, k: Any) -> Outcome:
+    """Evaluate a per-generation statement at every step; the worst decided step (by its
+    absolute slack) and counts. The margin reported is the worst step's relative one."""
     traj = ev.trajectory
     divs = traj.I_ideal if reading == "ideal" else traj.I
     rows: list[tuple[int, str, float, float, float]] = []  # step, status, lhs, rhs, margin
@@ -146,32 +139,17 @@ def run_steps(
         f"{len(rows) - len(decided)} vacuous, {undecided} undecided (eta or errors too wide), "
         f"{outside} outside the hypotheses"
     )
+    relative = lower_margin if statement == "prop-3.3" else upper_margin
     if not rows:
-        return {
-            "status": "outside",
-            "lhs": float("nan"),
-            "rhs": float("nan"),
-            "margin": float("nan"),
-            "tightness": 0.0,
-            "hypotheses": (
-                "no step could be decided (outside the perturbative regime, A3, or eta "
-                "known too loosely)",
-            ),
-            "note": note,
-            "required": {},
-        }
+        nan = float("nan")
+        why = (
+            "no step could be decided (outside the perturbative regime, A3, or eta known "
+            "too loosely)"
+        )
+        return Outcome("outside", nan, nan, nan, 0.0, (why,), note=note)
     if not decided:
-        i, _, lhs, rhs, margin = rows[0]
-        return {
-            "status": "vacuous",
-            "lhs": lhs,
-            "rhs": rhs,
-            "margin": margin,
-            "tightness": 0.0,
-            "hypotheses": (),
-            "note": note,
-            "required": {},
-        }
+        i, _, lhs, rhs, _ = rows[0]
+        return Outcome("vacuous", lhs, rhs, relative(lhs, rhs), 0.0, note=note)
     fails = [r for r in decided if r[1] == "fails"]
     worst = min(fails or decided, key=lambda r: r[4])
     i, status, lhs, rhs, margin = worst
@@ -183,19 +161,12 @@ def run_steps(
     tight = float(max(ratios, default=0.0))
     note += f"; worst at step {i}" + (f" ({len(fails)} fail)" if fails else "")
     required = {"c": max(need, 0.0)} if statement == "thm-3.4" else {}
-    return {
-        "status": "fails" if fails else "holds",
-        "lhs": lhs,
-        "rhs": rhs,
-        "margin": margin,
-        "tightness": tight,
-        "hypotheses": (),
-        "note": note,
-        "required": required,
-    }
+    return Outcome(
+        "fails" if fails else "holds", lhs, rhs, relative(lhs, rhs), tight, (), required, note
+    )
 
 
-def lower_recursion_ideal(ev: RecursionEvaluation) -> dict[str, Any]:
+def lower_recursion_ideal(ev: RecursionEvaluation) -> Outcome:
     """``D_{i+1} + (1 - alpha)^2 D_i >= alpha I_ideal_i / 2`` at every step (reported)."""
     traj = ev.trajectory
     d = traj.D_values
@@ -214,29 +185,80 @@ def lower_recursion_ideal(ev: RecursionEvaluation) -> dict[str, Any]:
         rows.append((i, status, lhs, rhs, lhs - rhs))
     if not rows:
         nan = float("nan")
-        return {
-            "status": "outside",
-            "lhs": nan,
-            "rhs": nan,
-            "margin": nan,
-            "tightness": 0.0,
-            "hypotheses": ("A3: D_i infinite, or no ideal endpoint in closed form",),
-            "note": "",
-            "required": {},
-        }
+        why = "A3: D_i infinite, or no ideal endpoint in closed form"
+        return Outcome("outside", nan, nan, nan, 0.0, (why,))
     fails = [r for r in rows if r[1] == "fails"]
     worst = min(fails or rows, key=lambda r: r[4])
     live = [r[3] / r[2] for r in rows if r[2] > 0]
-    return {
-        "status": "fails" if fails else "holds",
-        "lhs": worst[2],
-        "rhs": worst[3],
-        "margin": worst[4],
-        "tightness": float(min(max(live, default=0.0), 1.0)),
-        "hypotheses": (),
-        "note": (
+    return Outcome(
+        "fails" if fails else "holds",
+        worst[2],
+        worst[3],
+        lower_margin(worst[2], worst[3]),
+        float(min(max(live, default=0.0), 1.0)),
+        note=(
             f"D_(i+1) + (1-alpha)^2 D_i >= alpha I_ideal_i / 2 at {len(rows)} steps; "
             f"{len(fails)} fail; worst at step {worst[0]}"
         ),
-        "required": {},
-    }
+    )
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """The body of a steps check: one statement under one reading (picklable)."""
+
+    statement: str
+    reading: str
+
+    def __call__(self, ev: RecursionEvaluation, k: Constants) -> Outcome:
+        return run_steps(ev, self.reading, self.statement, k)
+
+
+K = "[KTV26]"
+for _cid, _ref, _statement, _text, _expected, _reading, _comparator in (
+    (
+        "prop-3.3-steps",
+        f"Prop. 3.3 {K}, every step",
+        "prop-3.3",
+        "I_ideal_i >= eta_i eps_i^2 / 4 - C eps_i^4 (against the ideal endpoint)",
+        "holds",
+        "ideal",
+        "lower",
+    ),
+    (
+        "prop-3.3-steps-vs-q",
+        f"Prop. 3.3 {K}, every step, vs q_i",
+        "prop-3.3",
+        "I_i >= eta_i eps_i^2 / 4 - C eps_i^4 (against the training law q_i)",
+        "reported",
+        "training",
+        "lower",
+    ),
+    (
+        "thm-3.4-steps",
+        f"Thm. 3.4 {K}, every step",
+        "thm-3.4",
+        "I_ideal_i <= 4 eps_i^2 + c eps_i^4 (against the ideal endpoint)",
+        "holds",
+        "ideal",
+        "upper",
+    ),
+    (
+        "thm-3.4-steps-vs-q",
+        f"Thm. 3.4 {K}, every step, vs q_i",
+        "thm-3.4",
+        "I_i <= 4 eps_i^2 + c eps_i^4 (against the training law q_i)",
+        "reported",
+        "training",
+        "upper",
+    ),
+):
+    check(
+        _cid,
+        reference=_ref,
+        statement=_text,
+        kind="recursion",
+        comparator=_comparator,
+        expected=_expected,
+        reading=_reading,
+    )(_Steps(_statement, _reading))
