@@ -44,8 +44,7 @@ def main() -> None:
         learner=learner,
         diffusion=Diffusion(init="exact"),
         generations=args.generations,
-        intra=False,
-        observables=False,
+        compute=(),
     )
     el = time.perf_counter() - t
     print(
@@ -64,8 +63,7 @@ def main() -> None:
             learner=PopulationKDE(h),
             diffusion=Diffusion(T=4.0, t0=0.02, init="exact"),
             generations=args.paper_generations,
-            intra=False,
-            observables=False,
+            compute=(),
             n_samples=20_000,
             rng=np.random.default_rng(1),
         )

@@ -93,7 +93,7 @@ from ._learners import (
 from ._linear import LinearGaussianOracle, LinearSolution
 from ._montecarlo import McEstimate, MonteCarloResult, simulate_reverse
 from ._operations import convolve, mix, ou_transition, push_forward
-from ._recursion import run_recursion, standard_init_endpoint
+from ._recursion import RECURSION_COMPUTE, run_recursion, standard_init_endpoint
 from ._score import score
 from ._score_errors import AffineError, ErrorField, ScoreDifference
 from ._solution import COMPUTE, GenerationSolution
@@ -106,6 +106,7 @@ __all__ = [
     "ENGINES",
     "LEARNERS",
     "PD_RTOL",
+    "RECURSION_COMPUTE",
     "SYMMETRY_RTOL",
     "TAIL_RTOL",
     "WEIGHT_SUM_ATOL",

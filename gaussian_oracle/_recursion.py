@@ -43,6 +43,7 @@ engine from ``N(0, I)``) and otherwise come from the Monte Carlo engine started 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -60,7 +61,10 @@ from ._score_errors import ScoreDifference
 from ._trajectory import Trajectory
 from ._validation import check_positive_int, check_rng, check_scalar
 
-__all__ = ["run_recursion", "standard_init_endpoint"]
+__all__ = ["RECURSION_COMPUTE", "run_recursion", "standard_init_endpoint"]
+
+#: what run_recursion can compute per generation besides the laws and D_i (``compute=``)
+RECURSION_COMPUTE = ("I", "I_ideal", "J", "eps_star2", "eta")
 
 #: purposes of the random streams of one generation (SeedSequence spawn keys)
 _LEARN, _D, _REFRESHED, _ENERGY, _ETA, _I, _I_IDEAL, _J = range(8)
@@ -75,6 +79,39 @@ def _flag(name: str, value: Any) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise OracleDomainError(f"{name}={value!r} must be True or False")
     return bool(value)
+
+
+def _compute(compute: Any, intra: Any, observables: Any) -> frozenset[str]:
+    """What to compute, from ``compute`` or the deprecated ``intra`` / ``observables``."""
+    if compute is not None and (intra is not None or observables is not None):
+        raise OracleDomainError("give compute=... or the deprecated intra / observables, not both")
+    if intra is not None or observables is not None:
+        import warnings
+
+        warnings.warn(
+            "run_recursion(intra=..., observables=...) is deprecated: use compute=... "
+            f"(a subset of {RECURSION_COMPUTE})",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        todo = set(RECURSION_COMPUTE)
+        if intra is not None and not _flag("intra", intra):
+            todo -= {"I", "I_ideal", "J"}
+        if observables is not None and not _flag("observables", observables):
+            todo -= {"eps_star2", "eta"}
+        return frozenset(todo)
+    if compute is None:
+        return frozenset(RECURSION_COMPUTE)
+    if isinstance(compute, str) or not isinstance(compute, Collection):
+        raise OracleDomainError(
+            f"compute={compute!r} must be a collection of {', '.join(RECURSION_COMPUTE)}"
+        )
+    bad = sorted(str(x) for x in compute if x not in RECURSION_COMPUTE)
+    if bad:
+        raise OracleDomainError(
+            f"compute={compute!r}: {', '.join(bad)} not among {', '.join(RECURSION_COMPUTE)}"
+        )
+    return frozenset(compute)
 
 
 def standard_init_endpoint(law: Gaussian, diffusion: Diffusion) -> Gaussian:
@@ -167,8 +204,9 @@ def run_recursion(
     p_hat_0: Law | None = None,
     rng: np.random.Generator | None = None,
     n_samples: int = 200_000,
-    intra: bool = True,
-    observables: bool = True,
+    compute: Collection[str] | None = None,
+    intra: bool | None = None,
+    observables: bool | None = None,
     eta_paths: int = 4000,
     eta_steps: int = 200,
 ) -> Trajectory:
@@ -194,13 +232,16 @@ def run_recursion(
         docstring); defaults to ``default_rng(0)``.
     n_samples : int
         Monte Carlo sample size for divergences and energies estimated by sampling.
-    intra : bool
-        Compute ``I_i``, ``I_ideal_i`` and ``J_i`` (against mixtures: quadrature or importance
-        sampling, the costly part in high dimension). When False those tuples are empty.
-    observables : bool
-        Compute ``eps_star2_i`` and ``eta_i`` (the costly part for mixtures: cubature over
-        time and space, and a Monte Carlo regression per generation). When False those two
-        tuples are empty; everything else is unchanged.
+    compute : collection of str, optional
+        What to compute per generation besides the laws, ``D_i`` and ``chi2(q_i || p)``, among
+        :data:`RECURSION_COMPUTE` (default: all): ``"I"``, ``"I_ideal"``, ``"J"`` (against
+        mixtures: quadrature or importance sampling, the costly part in high dimension) and
+        ``"eps_star2"``, ``"eta"`` (for mixtures: cubature over time and space, and a Monte
+        Carlo regression per generation). A tuple not computed is empty; everything else is
+        unchanged (each has its own random stream).
+    intra, observables : bool, optional
+        Deprecated spellings: ``intra=False`` leaves out ``I``, ``I_ideal``, ``J``;
+        ``observables=False`` leaves out ``eps_star2``, ``eta``.
     eta_paths, eta_steps : int
         Paths and Euler–Maruyama steps (>= 4: the coupled coarse grids estimate the bias) of
         the Monte Carlo regression behind ``eta_i`` when the laws are mixtures (exact
@@ -225,7 +266,7 @@ def run_recursion(
     if not isinstance(diffusion, Diffusion):
         raise OracleDomainError(f"diffusion={diffusion!r} must be a Diffusion")
     n_samples = check_positive_int("n_samples", n_samples, minimum=2)
-    intra, observables = _flag("intra", intra), _flag("observables", observables)
+    todo = _compute(compute, intra, observables)
     eta_paths = check_positive_int("eta_paths", eta_paths, minimum=2)
     eta_steps = check_positive_int("eta_steps", eta_steps, minimum=4)
     if diffusion.init == "standard":
@@ -266,21 +307,27 @@ def run_recursion(
         q = mix(alpha, p, current).merged()  # p_hat_0 = p: one component, not two
         refreshed.append(against_data(q, step, _REFRESHED))
         learned = learners[step].learn(q, _stream(entropy, step, _LEARN))
-        if observables:
+        observed = todo & {"eps_star2", "eta"}
+        if observed:
             sol = solve_generation(
                 q,
                 ScoreDifference(q, learned),
                 diffusion,
-                compute=("eps_star2", "eta"),
+                compute=observed,
                 rng=Streams(_stream(entropy, step, _ENERGY), _stream(entropy, step, _ETA)),
                 n_samples=n_samples,
                 eta_paths=eta_paths,
                 eta_steps=eta_steps,
             )
-            if sol.eps_star2 is None or sol.eta is None:  # pragma: no cover - every engine
-                raise OracleDomainError(f"engine {sol.engine!r} did not compute eps_star2, eta")
-            energies.append(sol.eps_star2)
-            etas.append(sol.eta)
+            for name, out, value in (
+                ("eps_star2", energies, sol.eps_star2),
+                ("eta", etas, sol.eta),
+            ):
+                if name not in observed:
+                    continue
+                if value is None:  # pragma: no cover - every engine computes what it is asked
+                    raise OracleDomainError(f"engine {sol.engine!r} did not compute {name}")
+                out.append(value)
         if diffusion.init == "exact":
             current = ou_transition(learned, diffusion.t0).aged(1).merged()
             ideal: Law | None = ou_transition(q, diffusion.t0)
@@ -293,12 +340,14 @@ def run_recursion(
             gq = single_gaussian(q)
             ideal = None if gq is None else standard_init_endpoint(gq, diffusion)
         laws.append(current)
-        if intra:
-            rng_i, rng_ideal, rng_j = (_stream(entropy, step, k) for k in (_I, _I_IDEAL, _J))
+        rng_i, rng_ideal, rng_j = (_stream(entropy, step, k) for k in (_I, _I_IDEAL, _J))
+        if "I" in todo:
             i_list.append(chi2(current, q, rng=rng_i, n_samples=n_samples))
+        if "I_ideal" in todo:
             ideal_list.append(
                 None if ideal is None else chi2(current, ideal, rng=rng_ideal, n_samples=n_samples)
             )
+        if "J" in todo:
             j_list.append(
                 cache.contrast(current, q)
                 if cache is not None
@@ -324,7 +373,6 @@ def run_recursion(
             "n_samples": n_samples,
             "eta_paths": eta_paths,
             "eta_steps": eta_steps,
-            "intra": intra,
-            "observables": observables,
+            "compute": [c for c in RECURSION_COMPUTE if c in todo],
         },
     )

@@ -58,7 +58,7 @@ class Trajectory:
         ``D_i = chi2(p_hat_i || p)`` for ``i = 0 .. G``.
     I : tuple of Divergence
         ``I_i = chi2(p_hat_{i+1} || q_i)``, against the **training law** (the paper's
-        definition), ``i = 0 .. G-1``. Empty without ``intra``.
+        definition), ``i = 0 .. G-1``. Empty when not in ``compute``.
     I_ideal : tuple of Divergence or None
         ``chi2(p_hat_{i+1} || ideal endpoint)``, against the law at which the ideal reverse
         process for ``q_i`` ends: ``P_{t0} q_i`` under exact init, the closed form of
@@ -75,7 +75,7 @@ class Trajectory:
         spline regression in dimension 1) or "lower-bound" (quadratic regression on mixtures).
     settings : dict
         Everything else the run depended on: ``seed`` (the entropy of its random streams),
-        ``n_samples``, ``eta_paths``, ``eta_steps``, ``intra``, ``observables``.
+        ``n_samples``, ``eta_paths``, ``eta_steps``, ``compute`` (what was computed).
     """
 
     alpha: float

@@ -315,8 +315,7 @@ def _oracle_D(
         learner=[AffinePushforward(1.0, float(x)) for x in b],
         diffusion=diffusion,
         generations=b.size,
-        intra=False,
-        observables=False,
+        compute=(),
     )
     return traj.D_values[1:], b
 

@@ -362,7 +362,7 @@ def _targets() -> list[Target]:
                 learner=O.PopulationKDE(0.1),
                 diffusion=EXACT,
                 generations=2,
-                observables=False,
+                compute=("I", "I_ideal", "J"),
                 n_samples=2000,
             ),
             (Param("data", lambda r: _gaussian(r, 1), BAD_LAWS), Param("alpha", p, badp)),

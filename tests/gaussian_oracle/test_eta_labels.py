@@ -151,7 +151,7 @@ def test_eta_in_d10_with_1000_paths_is_not_one_plus_minus_zero():
         eta_paths=1000,
         eta_steps=8,
         n_samples=2000,
-        intra=False,
+        compute=("eps_star2", "eta"),
     )
     mixture_step = traj.eta[1]  # q_1 has two components
     assert mixture_step.method == "regression" and mixture_step.kind == "lower-bound"
@@ -215,7 +215,7 @@ def test_estimator_settings_never_change_the_learned_laws():
     for other in (
         run(n_samples=5000, eta_paths=200, eta_steps=8),
         run(n_samples=1000, eta_paths=400, eta_steps=8),
-        run(n_samples=1000, eta_paths=200, eta_steps=8, observables=False, intra=False),
+        run(n_samples=1000, eta_paths=200, eta_steps=8, compute=()),
     ):
         assert all(a == b for a, b in zip(base.laws, other.laws, strict=True))
     # and the streams are really random: another seed learns another law
@@ -227,7 +227,7 @@ def test_estimator_settings_never_change_the_learned_laws():
             diffusion=EXACT,
             generations=1,
             rng=np.random.default_rng(6),
-            observables=False,
+            compute=("I", "I_ideal", "J"),
         ).laws[1]
         != base.laws[1]
     )
@@ -242,7 +242,7 @@ def test_population_kde_recursion_eta_in_1d_is_a_settled_estimate():
         generations=1,
         eta_paths=4000,
         eta_steps=100,
-        intra=False,
+        compute=("eps_star2", "eta"),
     )
     eta = traj.eta[0]
     assert eta.method == "regression" and eta.kind == "estimate" and eta.bias < 0.0

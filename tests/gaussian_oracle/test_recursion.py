@@ -33,7 +33,12 @@ EXACT = Diffusion(T=4.0, t0=0.02, init="exact")
 def test_alpha_one_stays_at_one_generation_of_error():
     data = Gaussian([0.5, -1.0], [[0.6, 0.1], [0.1, 1.4]])
     traj = run_recursion(
-        data, alpha=1.0, learner=ExactScore(), diffusion=EXACT, observables=False, generations=5
+        data,
+        alpha=1.0,
+        learner=ExactScore(),
+        diffusion=EXACT,
+        compute=("I", "I_ideal", "J"),
+        generations=5,
     )
     one = chi2(ou_transition(data, 0.02), data).value  # q_i = p every time
     np.testing.assert_allclose(traj.D_values[1:], one, rtol=1e-13)
@@ -43,7 +48,12 @@ def test_alpha_one_stays_at_one_generation_of_error():
 def test_alpha_zero_accumulates():
     data = Gaussian([0.5, -1.0], [[0.6, 0.1], [0.1, 1.4]])
     traj = run_recursion(
-        data, alpha=0.0, learner=ExactScore(), diffusion=EXACT, observables=False, generations=6
+        data,
+        alpha=0.0,
+        learner=ExactScore(),
+        diffusion=EXACT,
+        compute=("I", "I_ideal", "J"),
+        generations=6,
     )
     assert np.all(np.diff(traj.D_values) > 0)
     # with alpha = 0 the laws are P_{k t0} data exactly (semigroup), one component each
@@ -58,7 +68,7 @@ def test_merging_keeps_the_size_linear_and_ages_labelled():
         alpha=0.3,
         learner=PopulationKDE(0.2),
         diffusion=EXACT,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
         generations=8,
     )
     for i, law in enumerate(traj.laws):
@@ -78,7 +88,7 @@ def test_population_kde_second_moments_follow_total_variance_over_ages():
         alpha=alpha,
         learner=PopulationKDE(h),
         diffusion=EXACT,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
         generations=g,
     )
     law = traj.laws[g]
@@ -105,7 +115,7 @@ def test_d_closed_form_against_quadrature(d):
         alpha=0.4,
         learner=AffinePushforward(1.05, 0.1),
         diffusion=EXACT,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
         generations=4,
     )
     for law, dd in zip(traj.laws, traj.D, strict=True):
@@ -123,7 +133,7 @@ def test_d_closed_form_against_importance_sampling_in_5d():
         alpha=0.4,
         learner=PopulationKDE(0.3),
         diffusion=EXACT,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
         generations=3,
     )
     law, exact = traj.laws[3], traj.D[3]
@@ -138,7 +148,7 @@ def test_lemma_f1_holds_along_the_trajectory():
         alpha=0.35,
         learner=PopulationKDE(0.15),
         diffusion=EXACT,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
         generations=6,
     )
     res = traj.lemma_f1_residuals()
@@ -155,7 +165,7 @@ def test_intra_generation_divergence_is_reported_with_its_method():
         alpha=0.5,
         learner=PopulationKDE(0.3),
         diffusion=EXACT,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
         generations=2,
     )
     # q_0 = p (p_hat_0 = p): I_0 is closed form and equals D_1; q_1 is a mixture: quadrature
@@ -170,7 +180,7 @@ def test_small_data_variance_turns_d_infinite_and_the_run_continues():
         alpha=0.5,
         learner=ExactScore(),
         diffusion=EXACT,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
         generations=60,
     )
     assert traj.first_infinite == 55  # age-k variance 1 - 0.6 e^{-0.02 k} reaches 0.8
@@ -191,8 +201,7 @@ def test_finite_d_beyond_float64_is_flagged_not_called_infinite():
         learner=ExactScore(),
         diffusion=EXACT,
         generations=115,
-        intra=False,
-        observables=False,
+        compute=(),
     )
     assert traj.first_infinite is None
     i = traj.first_overflow
@@ -209,7 +218,7 @@ def test_kde_bandwidth_at_least_sigma_is_infinite_at_once():
         alpha=0.5,
         learner=PopulationKDE(0.5),
         diffusion=EXACT,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
         generations=2,
     )
     assert traj.first_infinite == 1
@@ -234,7 +243,7 @@ def test_finite_sample_kde_is_an_n_component_mixture_and_seeded():
             alpha=0.5,
             learner=FiniteSampleKDE(30, 0.4),
             diffusion=EXACT,
-            observables=False,
+            compute=("I", "I_ideal", "J"),
             generations=2,
             rng=np.random.default_rng(seed),
         )
@@ -250,7 +259,7 @@ def test_save_and_load_round_trip(tmp_path):
         alpha=0.5,
         learner=PopulationKDE(0.2),
         diffusion=EXACT,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
         generations=4,
     )
     path = traj.save(tmp_path / "traj.npz")
@@ -280,14 +289,26 @@ def test_bad_input(tmp_path):
     with pytest.raises(OracleDomainError, match=r"learner\[1\]=None must be one of"):
         run_recursion(g, alpha=0.5, learner=[ExactScore(), None], diffusion=EXACT, generations=2)
     with pytest.raises(OracleDomainError, match="learner=3 must be one of"):
-        run_recursion(g, alpha=0.5, learner=3, diffusion=EXACT, observables=False, generations=1)
+        run_recursion(
+            g, alpha=0.5, learner=3, diffusion=EXACT, compute=("I", "I_ideal", "J"), generations=1
+        )
     with pytest.raises(OracleDomainError, match=r"alpha=1.5 must lie in \[0, 1\]"):
         run_recursion(
-            g, alpha=1.5, learner=ExactScore(), diffusion=EXACT, observables=False, generations=1
+            g,
+            alpha=1.5,
+            learner=ExactScore(),
+            diffusion=EXACT,
+            compute=("I", "I_ideal", "J"),
+            generations=1,
         )
     with pytest.raises(OracleDomainError, match="generations=0"):
         run_recursion(
-            g, alpha=0.5, learner=ExactScore(), diffusion=EXACT, observables=False, generations=0
+            g,
+            alpha=0.5,
+            learner=ExactScore(),
+            diffusion=EXACT,
+            compute=("I", "I_ideal", "J"),
+            generations=0,
         )
     with pytest.raises(OracleDomainError, match="p_hat_0 has dimension 2"):
         run_recursion(
@@ -295,7 +316,7 @@ def test_bad_input(tmp_path):
             alpha=0.5,
             learner=ExactScore(),
             diffusion=EXACT,
-            observables=False,
+            compute=("I", "I_ideal", "J"),
             generations=1,
             p_hat_0=Gaussian([0.0, 0.0], np.eye(2)),
         )
@@ -416,8 +437,7 @@ def test_cached_d_equals_the_direct_closed_form():
         learner=AffinePushforward(1.02, [0.05, 0.0]),
         diffusion=EXACT,
         generations=12,
-        intra=False,
-        observables=False,
+        compute=(),
     )
     direct = np.array([chi2(law, data).value for law in traj.laws])
     # same pairwise formula, summed in a different order: round-off of 1 + chi2 (~1e-15)
@@ -530,8 +550,7 @@ def test_paper_geometry_with_bandwidth_sigma_is_infinite_from_generation_one(alp
         learner=PopulationKDE(0.6),
         diffusion=EXACT,
         generations=20,
-        intra=False,
-        observables=False,
+        compute=(),
     )
     assert traj.first_infinite == 1 and traj.D[0].value == 0.0
     assert all(d.method == "tail-rule" for d in traj.D[1:])
@@ -557,8 +576,7 @@ def test_paper_geometry_with_small_bandwidth_turns_infinite_when_the_variance_re
         learner=PopulationKDE(0.1),
         diffusion=EXACT,
         generations=first + 1,
-        intra=False,
-        observables=False,
+        compute=(),
         n_samples=2000,
         rng=np.random.default_rng(1),
     )
@@ -575,7 +593,12 @@ def test_a_learner_schedule_applies_one_learner_per_generation():
     biases = [0.3 * 0.5**i for i in range(4)]
     schedule = [AffinePushforward(1.0, [b, 0.0]) for b in biases]
     traj = run_recursion(
-        data, alpha=1.0, learner=schedule, diffusion=EXACT, generations=4, observables=False
+        data,
+        alpha=1.0,
+        learner=schedule,
+        diffusion=EXACT,
+        generations=4,
+        compute=("I", "I_ideal", "J"),
     )
     want = [
         chi2(ou_transition(push_forward(data, 1.0, [b, 0.0]), EXACT.t0), data).value for b in biases

@@ -36,7 +36,12 @@ def test_ideal_reading_under_standard_init_matches_the_linear_engine():
     data = Gaussian(0.3, 0.6)
     learner = AffinePushforward(1.1, 0.2)
     traj = run_recursion(
-        data, alpha=1.0, learner=learner, diffusion=STANDARD, generations=1, observables=False
+        data,
+        alpha=1.0,
+        learner=learner,
+        diffusion=STANDARD,
+        generations=1,
+        compute=("I", "I_ideal", "J"),
     )
     error = ScoreDifference(data, learner.learn(data)).affine()
     sol = LinearGaussianOracle(data, STANDARD, error).solve()
@@ -56,7 +61,7 @@ def test_ideal_reading_under_exact_init_against_quadrature():
         learner=AffinePushforward(a, b),
         diffusion=EXACT,
         generations=1,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
     )
 
     def ou(mean, var):  # N(e^{-t/2} m, e^{-t} v + 1 - e^{-t}) at t = t0
@@ -96,7 +101,7 @@ def test_j_against_scipy_quad_and_the_square_root_recursion(data):
         learner=PopulationKDE(0.2),
         diffusion=EXACT,
         generations=3,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
     )
     a, d = traj.alpha, traj.D_values
     for i in range(traj.generations):
@@ -125,7 +130,7 @@ def test_j_is_infinite_when_the_new_generation_has_heavier_tails():
         learner=PopulationKDE(0.8),  # 0.4 + 0.64 > 2 x 0.4: chi2 against p infinite
         diffusion=EXACT,
         generations=1,
-        observables=False,
+        compute=("I", "I_ideal", "J"),
     )
     assert traj.J[0].value == np.inf and traj.J[0].method == "tail-rule"
     assert traj.D[1].value == np.inf

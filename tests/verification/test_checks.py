@@ -275,8 +275,7 @@ def test_every_drawn_learner_runs_two_exact_generations_with_lemma_f1(data, lear
         learner=learner,
         diffusion=Diffusion(init="exact"),
         generations=2,
-        observables=False,
-        intra=False,
+        compute=(),
     )
     # Lemma F.1 is exact on every trajectory: closed forms on the same components
     res = traj.lemma_f1_residuals()

@@ -101,7 +101,7 @@ def test_nominal_energy_is_exact_on_a_gaussian_and_lower_on_the_mixture():
         learner=AffinePushforward(1.0, b),
         diffusion=Diffusion(T=T, t0=T0, init="exact"),
         generations=n,
-        intra=False,
+        compute=("eps_star2", "eta"),
         eta_paths=200,
         eta_steps=20,
     )

@@ -18,11 +18,21 @@ ORACLE_HELP = """A TOML file with [data] (mean, cov; or weights, means, covs), o
 [diffusion] (T = 4.0, t0 = 0.02, init = "standard" | "exact"), and either [error] (one
 generation: W, xi, profile, scale) or [recursion] (alpha, generations, learner = a name of
 gaussian_oracle.LEARNERS (ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit,
-FiniteSampleKDE) with its parameters (h / A, b / n), observables = true, intra = true,
-seed = 0, save = "file.npz"). Defaults are the Python API's."""
+FiniteSampleKDE) with its parameters (h / A, b / n), compute = ["I", "I_ideal", "J",
+"eps_star2", "eta"] (or the switches observables = true, intra = true), seed = 0,
+save = "file.npz"). Defaults are the Python API's."""
 
 #: fields of [recursion] besides the learner's own parameters
-_RECURSION_FIELDS = {"alpha", "generations", "learner", "observables", "intra", "seed", "save"}
+_RECURSION_FIELDS = {
+    "alpha",
+    "generations",
+    "learner",
+    "compute",
+    "observables",
+    "intra",
+    "seed",
+    "save",
+}
 
 
 def _learner_fields() -> dict[str, tuple[str, ...]]:
@@ -110,6 +120,29 @@ def _one_generation(config: dict[str, Any], data: Any, diffusion: Any) -> dict[s
     }
 
 
+def _compute(rec: dict[str, Any]) -> list[str]:
+    """``compute`` of run_recursion from ``compute = [...]`` or the ``observables`` and
+    ``intra`` switches of [recursion]."""
+    from gaussian_oracle import RECURSION_COMPUTE
+
+    if "compute" in rec:
+        if "observables" in rec or "intra" in rec:
+            raise UsageError("config [recursion]: give compute or observables / intra, not both")
+        items = rec["compute"]
+        if not isinstance(items, list) or any(x not in RECURSION_COMPUTE for x in items):
+            raise UsageError(
+                f"config [recursion].compute: {items!r} must be a list of "
+                f"{', '.join(map(repr, RECURSION_COMPUTE))}"
+            )
+        return items
+    todo = list(RECURSION_COMPUTE)
+    if not _flag(rec, "recursion", "intra", True):
+        todo = [c for c in todo if c not in ("I", "I_ideal", "J")]
+    if not _flag(rec, "recursion", "observables", True):
+        todo = [c for c in todo if c not in ("eps_star2", "eta")]
+    return todo
+
+
 def _recursion(config: dict[str, Any], data: Any, diffusion: Any, base: Path) -> dict[str, Any]:
     import numpy as np
 
@@ -133,8 +166,7 @@ def _recursion(config: dict[str, Any], data: Any, diffusion: Any, base: Path) ->
         diffusion=diffusion,
         generations=_field(rec, "recursion", "generations"),
         rng=np.random.default_rng(seed),
-        observables=_flag(rec, "recursion", "observables", True),
-        intra=_flag(rec, "recursion", "intra", True),
+        compute=_compute(rec),
     )
     record: dict[str, Any] = {
         "D": [div_record(x) for x in traj.D],
