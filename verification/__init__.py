@@ -3,7 +3,12 @@
 Checks
 ------
 CHECKS, Check, CheckResult, Constants, run_check -- one check per statement (THEORY.md §4, §7).
-GenerationInstance, RecursionInstance, curated_instances -- what the checks run on.
+check, Outcome, COMPARATORS -- register a check; what it returns; the comparators that give
+                       lhs / rhs / margin / tightness one meaning.
+GenerationInstance, RecursionInstance, curated_instances -- what the checks run on (pure data).
+evaluate, GenerationEvaluation, RecursionEvaluation -- the oracle's answer, once per instance.
+FAMILIES, Family, draw_distinct -- declared instance families (parameter boxes, draw(rng)).
+Task, TaskResult, run_task, run_tasks -- picklable tasks of the verify runner (executor=).
 verify, Report, PROFILES, draw_instances -- the report (tables, JSON, figures).
 phase_diagram, PhaseDiagram, KINDS -- regime phase diagrams, theory beside the oracle's exact D.
 verification.strategies -- Hypothesis strategies of valid instances (import on demand).
@@ -35,7 +40,20 @@ _EXPORTS = {
     "VerificationError": "_errors",
     "GenerationInstance": "_instances",
     "RecursionInstance": "_instances",
+    "GenerationEvaluation": "_instances",
+    "RecursionEvaluation": "_instances",
     "curated_instances": "_instances",
+    "evaluate": "_instances",
+    "FAMILIES": "_families",
+    "Family": "_families",
+    "draw_distinct": "_families",
+    "COMPARATORS": "_comparators",
+    "Outcome": "_checks",
+    "check": "_checks",
+    "Task": "_runner",
+    "TaskResult": "_runner",
+    "run_task": "_runner",
+    "run_tasks": "_runner",
     "KINDS": "_phase",
     "PhaseDiagram": "_phase",
     "phase_diagram": "_phase",
@@ -47,31 +65,54 @@ _EXPORTS = {
 
 __all__ = [
     "CHECKS",
+    "COMPARATORS",
+    "FAMILIES",
     "KINDS",
     "PROFILES",
     "Check",
     "CheckResult",
     "Constants",
+    "Family",
+    "GenerationEvaluation",
     "GenerationInstance",
     "InstanceKindError",
+    "Outcome",
     "PhaseDiagram",
+    "RecursionEvaluation",
     "RecursionInstance",
     "Report",
+    "Task",
+    "TaskResult",
     "UnknownCheckError",
     "VerificationError",
+    "check",
     "curated_instances",
+    "draw_distinct",
     "draw_instances",
+    "evaluate",
     "phase_diagram",
     "run_check",
+    "run_task",
+    "run_tasks",
     "verify",
 ]
 
 if TYPE_CHECKING:  # what a type checker and a reader see
-    from ._checks import CHECKS, Check, CheckResult, Constants, run_check
+    from ._checks import CHECKS, Check, CheckResult, Constants, Outcome, check, run_check
+    from ._comparators import COMPARATORS
     from ._errors import InstanceKindError, UnknownCheckError, VerificationError
-    from ._instances import GenerationInstance, RecursionInstance, curated_instances
+    from ._families import FAMILIES, Family, draw_distinct
+    from ._instances import (
+        GenerationEvaluation,
+        GenerationInstance,
+        RecursionEvaluation,
+        RecursionInstance,
+        curated_instances,
+        evaluate,
+    )
     from ._phase import KINDS, PhaseDiagram, phase_diagram
     from ._report import PROFILES, Report, draw_instances, verify
+    from ._runner import Task, TaskResult, run_task, run_tasks
 
 
 def __getattr__(name: str) -> Any:

@@ -78,7 +78,9 @@ def _prop_3_3_clean(ev: GenerationEvaluation, k: Constants) -> Outcome:
     hyp = _perturbative(e)
     if not hyp and not bool(B.clean_regime(e, h, C=k.C)):
         hyp = (f"clean regime: 8 C eps_star2 = {8 * k.C * e:.3g} > eta = {h:.3g}",)
-    rhs = h * e / 8.0
+    # inside the clean regime through bounds (so that a wrong bound is caught); outside it,
+    # the same eta eps^2 / 8 is reported beside the failed hypothesis
+    rhs = float(B.chi2_lower_clean(e, h, C=k.C)) if not hyp else h * e / 8.0
     return lower(chi, rhs, hyp)
 
 
