@@ -38,6 +38,7 @@ Errors
 BoundsValueError (base), DomainError, ShapeError, AssumptionError.
 """
 
+from ._accumulated import accumulated_lower, accumulated_upper, discounted_sum, literal_constant
 from ._errors import AssumptionError, BoundsValueError, DomainError, ShapeError
 from ._intra import (
     chi2_asymptotic,
@@ -48,19 +49,7 @@ from ._intra import (
     kl_asymptotic,
     kl_upper,
 )
-from ._recursion import (
-    accumulated_lower,
-    accumulated_upper,
-    discounted_sum,
-    fixed_point,
-    literal_constant,
-    memory_length,
-    next_lower,
-    persistence_floor,
-    refresh,
-    sqrt_recursion_bounds,
-    sqrt_recursion_step,
-)
+from ._recursion import fixed_point, memory_length, next_lower, persistence_floor, refresh
 from ._regimes import REGIMES, Regime, classify_regime
 from ._schedules import (
     ArraySchedule,
@@ -70,6 +59,7 @@ from ._schedules import (
     Schedule,
     as_schedule,
 )
+from ._sqrt_recursion import sqrt_recursion_bounds, sqrt_recursion_step
 
 __all__ = [
     "REGIMES",

@@ -78,7 +78,8 @@ from ._errors import (
     OracleValueError,
 )
 from ._estimate import Estimate, Kind, Method
-from ._laws import Gaussian, GaussianMixture, Law, as_mixture
+from ._law_tools import as_mixture
+from ._laws import Gaussian, GaussianMixture, Law
 from ._learners import (
     LEARNERS,
     AffinePushforward,
@@ -93,10 +94,11 @@ from ._learners import (
 from ._linear import LinearGaussianOracle, LinearSolution
 from ._montecarlo import McEstimate, MonteCarloResult, simulate_reverse
 from ._operations import convolve, mix, ou_transition, push_forward
-from ._recursion import RECURSION_COMPUTE, run_recursion, standard_init_endpoint
+from ._recursion import RECURSION_COMPUTE, run_recursion
 from ._score import score
 from ._score_errors import AffineError, ErrorField, ScoreDifference
 from ._solution import COMPUTE, GenerationSolution
+from ._standard_init import standard_init_endpoint
 from ._tails import TAIL_RTOL, TailCheck, chi2_tail_check
 from ._trajectory import Trajectory
 from ._validation import PD_RTOL, SYMMETRY_RTOL, WEIGHT_SUM_ATOL

@@ -22,13 +22,10 @@ from ._closed_forms import (
 )
 from ._errors import OracleDomainError, OracleShapeError
 from ._estimate import EXACT_METHODS, KINDS, Estimate
+from ._law_tools import as_mixture, centred, check_law, single_gaussian
 from ._laws import (
     Gaussian,  # noqa: F401 - the doctests use it
     Law,
-    as_mixture,
-    centred,
-    check_law,
-    single_gaussian,
 )
 from ._numerical import Integral, monte_carlo, quadrature
 from ._tails import chi2_tail_check

@@ -37,7 +37,8 @@ from scipy.special import logsumexp
 from ._diffusion import Diffusion
 from ._divergence import Divergence, chi2, kl
 from ._engine_montecarlo import eta_of
-from ._laws import GaussianMixture, as_mixture, components
+from ._law_tools import as_mixture, components
+from ._laws import GaussianMixture
 from ._montecarlo import simulate_reverse
 from ._operations import ou_transition
 from ._score import score

@@ -7,7 +7,7 @@ from typing import Any
 from ._diffusion import Diffusion
 from ._errors import OracleDomainError
 from ._estimate import Estimate
-from ._laws import single_gaussian
+from ._law_tools import single_gaussian
 from ._linear import LinearGaussianOracle
 from ._score_errors import AffineError, ScoreDifference
 from ._solution import GenerationSolution

@@ -31,7 +31,7 @@ import numpy as np
 
 from ._diffusion import Diffusion
 from ._errors import OracleDomainError
-from ._laws import check_law
+from ._law_tools import check_law
 from ._score_errors import check_error
 from ._solution import COMPUTE, GenerationSolution
 from ._validation import check_positive_int, check_rng, check_scalar

@@ -7,13 +7,15 @@ for densities, scores, sampling and divergences. Arrays held by a law are read-o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
 from ._errors import OracleDomainError, OracleShapeError
+from ._factors import _check_ages, _component_terms, _Factors, _points, _readonly
+from ._gaussian import Gaussian
 from ._validation import (
     WEIGHT_SUM_ATOL,
     FloatArray,
@@ -24,177 +26,7 @@ from ._validation import (
     check_rng,
 )
 
-__all__ = ["Gaussian", "GaussianMixture", "Law", "as_mixture"]
-
-_LOG_2PI = float(np.log(2.0 * np.pi))
-# Points are processed in blocks so that the (components x points x dim) work array stays
-# below about 32 MB whatever the number of components.
-_BLOCK_BUDGET = 4_000_000
-
-
-def _readonly(arr: NDArray[Any]) -> FloatArray:
-    out: FloatArray = np.ascontiguousarray(arr, dtype=np.float64)
-    out.setflags(write=False)
-    return out
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class _Factors:
-    """Per-component factors: ``chol @ chol.T = cov``, ``chol_inv = chol^{-1}``, log-dets."""
-
-    chol: FloatArray  # (K, d, d) lower triangular
-    chol_inv: FloatArray  # (K, d, d) lower triangular
-    logdet: FloatArray  # (K,)
-
-    @classmethod
-    def of(cls, covs: FloatArray) -> _Factors:
-        chol = np.linalg.cholesky(covs)
-        chol_inv = np.linalg.inv(chol)
-        logdet = 2.0 * np.sum(np.log(np.diagonal(chol, axis1=-2, axis2=-1)), axis=-1)
-        return cls(_readonly(chol), _readonly(chol_inv), _readonly(logdet))
-
-    def precisions(self) -> FloatArray:
-        """Inverse covariances ``(K, d, d)``."""
-        return np.einsum("kji,kjl->kil", self.chol_inv, self.chol_inv)
-
-
-def _points(x: Any, dim: int) -> tuple[FloatArray, tuple[int, ...]]:
-    """Reshape points to ``(n, dim)``; return them and the batch shape to restore."""
-    arr = as_float_array("x", x)
-    if dim == 1 and arr.ndim <= 1:
-        arr = arr[..., None]  # in one dimension, a scalar is one point and (n,) is n points
-    if arr.ndim == 0 or arr.shape[-1] != dim:
-        raise OracleShapeError(
-            f"x has shape {arr.shape}; its last axis must have length dim={dim} "
-            "(points are stacked along the leading axes)"
-        )
-    batch = arr.shape[:-1]
-    return arr.reshape(-1, dim), batch
-
-
-def _component_terms(
-    means: FloatArray, factors: _Factors, x: FloatArray, *, with_whitened: bool
-) -> tuple[FloatArray, FloatArray | None]:
-    """Log-densities ``(K, n)`` of every component at ``x`` and optionally ``z = L^{-1}(x-m)``."""
-    k, d = means.shape
-    n = x.shape[0]
-    logn = np.empty((k, n))
-    z_all = np.empty((k, n, d)) if with_whitened else None
-    block = max(1, _BLOCK_BUDGET // max(1, k * d))
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        # points so far out that |L^{-1}(x - m)|^2 overflows get log-density -inf: the correct
-        # rounding of a density below e^-1e308 (scores handle them apart: see score())
-        with np.errstate(over="ignore", invalid="ignore"):
-            diff = x[None, start:stop, :] - means[:, None, :]
-            z = diff @ np.swapaxes(factors.chol_inv, 1, 2)  # rows L^{-1}(x - m); ~5x einsum
-            logn[:, start:stop] = -0.5 * (
-                np.einsum("kni,kni->kn", z, z) + factors.logdet[:, None] + d * _LOG_2PI
-            )
-        if z_all is not None:
-            z_all[:, start:stop, :] = z
-    return logn, z_all
-
-
-@dataclass(frozen=True, slots=True, eq=False, init=False)
-class Gaussian:
-    r"""A Gaussian law :math:`N(m, S)` on :math:`\mathbb{R}^d`.
-
-    Parameters
-    ----------
-    mean : array_like, shape (d,) or scalar
-        Mean vector; a scalar means ``d = 1``. Entries must be finite.
-    cov : array_like, shape (d, d), or scalar when ``d = 1``
-        Symmetric positive-definite covariance. Asymmetry up to ``1e-10 x max|S|`` is treated as
-        round-off and symmetrised; the smallest eigenvalue must exceed ``1e-13`` times the
-        largest (see :data:`gaussian_oracle.PD_RTOL`).
-
-    Raises
-    ------
-    OracleShapeError
-        If the shapes of ``mean`` and ``cov`` do not match.
-    OracleDomainError, NotPositiveDefiniteError
-        If an entry is not finite, or ``cov`` is not symmetric positive definite.
-
-    Examples
-    --------
-    >>> g = Gaussian([0.0, 1.0], [[2.0, 0.5], [0.5, 1.0]])
-    >>> g.dim
-    2
-    >>> round(float(Gaussian(0.0, 1.0).logpdf(0.0)), 6)   # -log(2 pi) / 2
-    -0.918939
-    """
-
-    mean: FloatArray
-    cov: FloatArray
-    _factors: _Factors = field(repr=False)
-
-    def __init__(self, mean: ArrayLike, cov: ArrayLike) -> None:
-        mean = as_float_array("mean", mean)
-        if mean.ndim == 0:
-            mean = mean[None]
-        if mean.ndim != 1:
-            raise OracleShapeError(
-                f"mean={_show(mean)} must be a vector of shape (d,), got {mean.shape}"
-            )
-        d = mean.shape[0]
-        cov = as_float_array("cov", cov)
-        if cov.ndim == 0 and d == 1:
-            cov = cov.reshape(1, 1)
-        if cov.shape != (d, d):
-            raise OracleShapeError(
-                f"cov has shape {cov.shape}; with mean of shape ({d},) it must be ({d}, {d})"
-            )
-        cov = check_covariances("cov", cov)
-        object.__setattr__(self, "mean", _readonly(mean))
-        object.__setattr__(self, "cov", _readonly(cov))
-        object.__setattr__(self, "_factors", _Factors.of(cov[None]))
-
-    @property
-    def dim(self) -> int:
-        """Dimension ``d``."""
-        return int(self.mean.shape[0])
-
-    @property
-    def n_components(self) -> int:
-        """Always 1 (a Gaussian seen as a one-component mixture)."""
-        return 1
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Gaussian):
-            return NotImplemented
-        return bool(np.array_equal(self.mean, other.mean) and np.array_equal(self.cov, other.cov))
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Gaussian(mean={_show(self.mean)}, cov={_show(self.cov)})"
-
-    def logpdf(self, x: Any) -> FloatArray:
-        """Log-density at points ``x`` of shape ``(..., d)``; returns the batch shape ``(...)``.
-
-        In one dimension a scalar is one point and a vector of shape ``(n,)`` is ``n`` points.
-        """
-        pts, batch = _points(x, self.dim)
-        logn, _ = _component_terms(self.mean[None], self._factors, pts, with_whitened=False)
-        return logn[0].reshape(batch)
-
-    def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
-        """``n`` independent draws, shape ``(n, d)``, from the caller's generator ``rng``."""
-        n = check_positive_int("n", n)
-        rng = check_rng("rng", rng)
-        z = rng.standard_normal((n, self.dim))
-        return self.mean + z @ self._factors.chol[0].T
-
-
-def _check_ages(ages: Any, k: int) -> NDArray[np.int64]:
-    """``k`` non-negative integer ages as an int64 array, else a OracleDomainError."""
-    raw = np.asarray(ages)
-    if raw.shape != (k,) or raw.dtype.kind not in "iu" or np.any(raw < 0):
-        raise OracleDomainError(
-            f"ages={_show(raw)} must be {k} non-negative integers (one per component)"
-        )
-    return raw.astype(np.int64)
+__all__ = ["Gaussian", "GaussianMixture", "Law"]
 
 
 @dataclass(frozen=True, slots=True, eq=False, init=False)
@@ -438,64 +270,3 @@ def _assemble(
     object.__setattr__(out, "_factors", _Factors.of(covs) if factors is None else factors)
     object.__setattr__(out, "_log_weights", _readonly(logw))
     return out
-
-
-def centred(law: Law, centre: FloatArray) -> GaussianMixture:
-    """``law`` translated by ``-centre`` as a mixture, reusing its factors (private).
-
-    Divergences are invariant under translation; the numerical routes work near the origin so
-    that quadrature boxes keep their resolution for laws far out (means ~1e150).
-    """
-    w, m, c, f = components(law)
-    ages = law.ages if isinstance(law, GaussianMixture) else np.zeros(1, dtype=np.int64)
-    return _assemble(w, _readonly(m - centre), c, ages, f)
-
-
-def _concatenate_factors(parts: list[_Factors]) -> _Factors:
-    return _Factors(
-        *(
-            _readonly(np.concatenate([getattr(f, name) for f in parts]))
-            for name in ("chol", "chol_inv", "logdet")
-        )
-    )
-
-
-def as_mixture(law: Law, *, age: int = 0) -> GaussianMixture:
-    """View a law as a :class:`GaussianMixture` (a Gaussian becomes one component of ``age``).
-
-    Examples
-    --------
-    >>> as_mixture(Gaussian(0.0, 1.0)).n_components
-    1
-    """
-    if isinstance(law, GaussianMixture):
-        return law
-    if isinstance(law, Gaussian):
-        age = check_positive_int("age", age, minimum=0)
-        return GaussianMixture(np.ones(1), law.mean[None], law.cov[None], np.array([age]))
-    raise OracleDomainError(f"law={law!r} must be a Gaussian or a GaussianMixture")
-
-
-LawT = TypeVar("LawT", bound=Gaussian | GaussianMixture)
-
-
-def single_gaussian(law: Law) -> Gaussian | None:
-    """The law as a Gaussian if it has exactly one component of positive weight, else None."""
-    if isinstance(law, Gaussian):
-        return law
-    live = np.flatnonzero(law.weights > 0)
-    return law.component(int(live[0])) if len(live) == 1 else None
-
-
-def check_law(name: str, law: LawT) -> LawT:
-    """Accept a :class:`Gaussian` or :class:`GaussianMixture`, else raise naming ``name``."""
-    if not isinstance(law, Gaussian | GaussianMixture):
-        raise OracleDomainError(f"{name}={law!r} must be a Gaussian or a GaussianMixture")
-    return law
-
-
-def components(law: Law) -> tuple[FloatArray, FloatArray, FloatArray, _Factors]:
-    """``(weights, means, covs, factors)`` of a law seen as a mixture (private helper)."""
-    if isinstance(law, Gaussian):
-        return np.ones(1), law.mean[None], law.cov[None], law._factors
-    return law.weights, law.means, law.covs, law._factors

@@ -19,7 +19,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from ._errors import OracleDomainError
-from ._laws import Gaussian, GaussianMixture, as_mixture
+from ._law_tools import as_mixture
+from ._laws import Gaussian, GaussianMixture
 from ._operations import convolve, push_forward
 from ._validation import FloatArray, as_float_array, check_positive_int, check_rng, check_scalar
 

@@ -33,7 +33,8 @@ from . import _regression as R
 from ._diffusion import Diffusion
 from ._errors import OracleDomainError, OracleShapeError
 from ._estimate import Estimate, Method
-from ._laws import Gaussian, GaussianMixture, Law, check_law
+from ._law_tools import check_law
+from ._laws import Gaussian, GaussianMixture, Law
 from ._operations import ou_transition
 from ._score import score
 from ._score_errors import AffineError

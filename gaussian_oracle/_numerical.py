@@ -31,7 +31,8 @@ import numpy as np
 from scipy.integrate import cubature
 
 from ._errors import OracleDomainError
-from ._laws import GaussianMixture, Law, as_mixture, components
+from ._law_tools import as_mixture, components
+from ._laws import GaussianMixture, Law
 from ._tails import TailCheck
 from ._validation import FloatArray
 

@@ -11,15 +11,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ._errors import NotPositiveDefiniteError, OracleDomainError, OracleShapeError
-from ._laws import (
-    Gaussian,
-    GaussianMixture,
-    Law,
-    _assemble,
-    _concatenate_factors,
-    as_mixture,
-    check_law,
-)
+from ._law_tools import _concatenate_factors, as_mixture, check_law
+from ._laws import Gaussian, GaussianMixture, Law, _assemble
 from ._validation import FloatArray, _show, as_float_array, check_scalar
 
 __all__ = ["convolve", "mix", "ou_transition", "push_forward"]

@@ -12,7 +12,8 @@ from numpy.typing import NDArray
 from ._closed_forms import WhitenedComponents
 from ._contrast import signed_form
 from ._divergence import Divergence, chi2, closed_form_chi2, overflow_beyond_log
-from ._laws import Gaussian, GaussianMixture, single_gaussian
+from ._law_tools import single_gaussian
+from ._laws import Gaussian, GaussianMixture
 from ._tails import chi2_tail_check
 
 __all__ = ["PairCache"]

@@ -7,7 +7,8 @@ from typing import Any, cast
 import numpy as np
 from scipy.special import softmax
 
-from ._laws import Gaussian, Law, _component_terms, _points, check_law, components
+from ._law_tools import check_law, components
+from ._laws import Gaussian, Law, _component_terms, _points
 from ._operations import ou_transition
 from ._validation import FloatArray, check_scalar
 

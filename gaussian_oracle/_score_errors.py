@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from ._errors import OracleDomainError, OracleShapeError
-from ._laws import Law, as_mixture, check_law, single_gaussian
+from ._law_tools import as_mixture, check_law, single_gaussian
+from ._laws import Law
 from ._operations import ou_transition
 from ._score import score
 from ._validation import FloatArray, _show, as_float_array

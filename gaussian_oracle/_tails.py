@@ -11,7 +11,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._errors import FinitenessUndecidedError, OracleShapeError
-from ._laws import Law, components
+from ._law_tools import components
+from ._laws import Law
 from ._tail_search import (
     _circle_min,
     _commuting_basis,

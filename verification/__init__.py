@@ -57,10 +57,10 @@ _EXPORTS = {
     "KINDS": "_phase",
     "PhaseDiagram": "_phase",
     "phase_diagram": "_phase",
-    "PROFILES": "_report",
+    "PROFILES": "_verify",
     "Report": "_report",
-    "draw_instances": "_report",
-    "verify": "_report",
+    "draw_instances": "_verify",
+    "verify": "_verify",
 }
 
 __all__ = [
@@ -111,8 +111,9 @@ if TYPE_CHECKING:  # what a type checker and a reader see
         evaluate,
     )
     from ._phase import KINDS, PhaseDiagram, phase_diagram
-    from ._report import PROFILES, Report, draw_instances, verify
+    from ._report import Report
     from ._runner import Task, TaskResult, run_task, run_tasks
+    from ._verify import PROFILES, draw_instances, verify
 
 
 def __getattr__(name: str) -> Any:

@@ -274,62 +274,95 @@ def test_save_and_load_round_trip(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # as open() would, not owner-only
 
 
-def test_bad_input(tmp_path):
-    g = Gaussian(0.0, 1.0)
-    with pytest.raises(OracleDomainError, match="init='standard' is supported only when every"):
-        run_recursion(g, alpha=0.5, learner=ExactScore(), diffusion=Diffusion(), generations=1)
-    with pytest.raises(OracleDomainError, match="FiniteSampleKDE learns a mixture from samples"):
-        run_recursion(
-            g, alpha=1.0, learner=FiniteSampleKDE(10, 0.1), diffusion=Diffusion(), generations=1
-        )
-    with pytest.raises(OracleDomainError, match=r"law=.* must be a Gaussian"):
-        standard_init_endpoint(GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, 1.0]), Diffusion())
-    with pytest.raises(OracleDomainError, match="sequence of 1 learners; with generations=2"):
-        run_recursion(g, alpha=0.5, learner=[ExactScore()], diffusion=EXACT, generations=2)
-    with pytest.raises(OracleDomainError, match=r"learner\[1\]=None must be one of"):
-        run_recursion(g, alpha=0.5, learner=[ExactScore(), None], diffusion=EXACT, generations=2)
-    with pytest.raises(OracleDomainError, match="learner=3 must be one of"):
-        run_recursion(
-            g, alpha=0.5, learner=3, diffusion=EXACT, compute=("I", "I_ideal", "J"), generations=1
-        )
-    with pytest.raises(OracleDomainError, match=r"alpha=1.5 must lie in \[0, 1\]"):
-        run_recursion(
-            g,
-            alpha=1.5,
-            learner=ExactScore(),
-            diffusion=EXACT,
-            compute=("I", "I_ideal", "J"),
-            generations=1,
-        )
-    with pytest.raises(OracleDomainError, match="generations=0"):
-        run_recursion(
-            g,
-            alpha=0.5,
-            learner=ExactScore(),
-            diffusion=EXACT,
-            compute=("I", "I_ideal", "J"),
-            generations=0,
-        )
-    with pytest.raises(OracleDomainError, match="p_hat_0 has dimension 2"):
-        run_recursion(
-            g,
-            alpha=0.5,
-            learner=ExactScore(),
-            diffusion=EXACT,
-            compute=("I", "I_ideal", "J"),
-            generations=1,
-            p_hat_0=Gaussian([0.0, 0.0], np.eye(2)),
-        )
-    with pytest.raises(OracleDomainError, match="n=2 must exceed the dimension 2"):
-        FiniteSampleRefit(2).learn(Gaussian([0.0, 0.0], np.eye(2)), np.random.default_rng(0))
-    with pytest.raises(OracleDomainError, match=r"h=0.0 must lie in \(0, inf\]"):
-        FiniteSampleKDE(10, 0.0)
-    with pytest.raises(OracleDomainError, match="family='student'"):
-        FiniteSampleRefit(10, family="student")
+_G = Gaussian(0.0, 1.0)
+_RUN = {"alpha": 0.5, "learner": ExactScore(), "diffusion": EXACT, "generations": 1}
+
+
+def _run(**changes):
+    return lambda: run_recursion(_G, **{**_RUN, "compute": ("I", "I_ideal", "J"), **changes})
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        pytest.param(
+            _run(diffusion=Diffusion(), compute=None),
+            "init='standard' is supported only when every",
+            id="standard-init-mixtures",
+        ),
+        pytest.param(
+            _run(alpha=1.0, learner=FiniteSampleKDE(10, 0.1), diffusion=Diffusion()),
+            "FiniteSampleKDE learns a mixture from samples",
+            id="standard-init-kde",
+        ),
+        pytest.param(
+            lambda: standard_init_endpoint(
+                GaussianMixture([0.5, 0.5], [0.0, 1.0], [1.0, 1.0]), Diffusion()
+            ),
+            r"law=.* must be a Gaussian",
+            id="endpoint-of-a-mixture",
+        ),
+        pytest.param(
+            _run(learner=[ExactScore()], generations=2),
+            "sequence of 1 learners; with generations=2",
+            id="schedule-length",
+        ),
+        pytest.param(
+            _run(learner=[ExactScore(), None], generations=2),
+            r"learner\[1\]=None must be one of",
+            id="schedule-entry",
+        ),
+        pytest.param(_run(learner=3), "learner=3 must be one of", id="learner"),
+        pytest.param(_run(alpha=1.5), r"alpha=1.5 must lie in \[0, 1\]", id="alpha"),
+        pytest.param(_run(generations=0), "generations=0", id="generations"),
+        pytest.param(
+            _run(p_hat_0=Gaussian([0.0, 0.0], np.eye(2))),
+            "p_hat_0 has dimension 2",
+            id="p_hat_0",
+        ),
+        pytest.param(_run(compute="eta"), "compute='eta' must be a collection", id="compute-str"),
+        pytest.param(_run(compute=["D"]), r"compute=\['D'\]: D not among", id="compute-item"),
+        pytest.param(
+            _run(intra=False),
+            "give compute=... or the deprecated",
+            id="compute-and-flags",
+        ),
+        pytest.param(
+            lambda: FiniteSampleRefit(2).learn(
+                Gaussian([0.0, 0.0], np.eye(2)), np.random.default_rng(0)
+            ),
+            "n=2 must exceed the dimension 2",
+            id="refit-n",
+        ),
+        pytest.param(lambda: FiniteSampleKDE(10, 0.0), r"h=0.0 must lie in \(0, inf\]", id="kde-h"),
+        pytest.param(
+            lambda: FiniteSampleRefit(10, family="student"), "family='student'", id="family"
+        ),
+    ],
+)
+def test_bad_input(call, match):
+    with pytest.raises(OracleDomainError, match=match):
+        call()
+
+
+def test_a_file_that_is_not_a_trajectory_is_refused(tmp_path):
     bad = tmp_path / "x.npz"
     np.savez(bad, meta=np.array('{"format": "other"}'))
     with pytest.raises(OracleDomainError, match="is not a trajectory file"):
         Trajectory.load(bad)
+
+
+def test_the_deprecated_switches_still_work_and_say_so():
+    with pytest.warns(DeprecationWarning, match="use compute="):
+        old = run_recursion(_G, **_RUN, observables=False)
+    new = run_recursion(_G, **_RUN, compute=("I", "I_ideal", "J"))
+    assert old.eps_star2 == () and old.eta == () and len(old.I) == 1
+    assert [d.value for d in old.I] == [d.value for d in new.I]
+    only_energy = run_recursion(
+        _G, **{**_RUN, "learner": PopulationKDE(0.2)}, compute=["eps_star2"]
+    )
+    assert len(only_energy.eps_star2) == 1 and only_energy.eta == () and only_energy.I == ()
+    assert only_energy.settings["compute"] == ["eps_star2"]
 
 
 def _as_two_components(law):

@@ -55,7 +55,8 @@ def test_help_imports_nothing_heavy():
 
 def test_choices_come_from_the_registries():
     """The options' choices are read from the registries, not written a second time."""
-    from verification import PROFILES, _phase
+    from verification import PROFILES
+    from verification import _phase_data as _phase
     from verification.cli import build_parser
 
     parser = build_parser()
@@ -268,7 +269,7 @@ def test_phase_horizon_takes_a_schedule_and_eps0_2(tmp_path, capsys):
 
 def test_verify_out_a_file_fails_before_the_run(tmp_path, capsys, monkeypatch):
     """Issue 13: verify --out README.md failed only after the whole run."""
-    import verification._report as report
+    import verification._verify as report
 
     monkeypatch.setattr(report, "verify", lambda *a, **k: pytest.fail("the run started"))
     target = tmp_path / "README.md"

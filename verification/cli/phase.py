@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
     )
     pha.add_argument(
         "--kind",
-        choices=LazyChoices("verification._phase", "KINDS"),
+        choices=LazyChoices("verification._phase_data", "KINDS"),
         metavar="KIND",
         default="geometric",
         help="one of %(choices)s; second axis: error floor eps^2, decay rate r, exponent p, "
@@ -38,7 +38,7 @@ def add_parser(sub: Any) -> None:
     pha.add_argument("--out", default="phase-diagrams", help="output folder")
     pha.add_argument(
         "--format",
-        choices=LazyChoices("verification._phase", "FORMATS"),
+        choices=LazyChoices("verification._phase_data", "FORMATS"),
         metavar="FORMAT",
         default="png",
         help="one of %(choices)s",

@@ -18,7 +18,7 @@ def add_parser(sub: Any) -> None:
     ver = sub.add_parser("verify", help=HELP)
     ver.add_argument(
         "--profile",
-        choices=LazyChoices("verification._report", "PROFILES"),
+        choices=LazyChoices("verification._verify", "PROFILES"),
         metavar="PROFILE",
         default="quick",
         help="one of %(choices)s: quick (~1 min) or thorough (~15 min on 2 cores)",
@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._report import verify
+    from .._verify import verify
 
     out = out_folder(args)  # before the run, not after it
     report = verify(args.profile, seed=args.seed, progress=None if args.quiet else Progress())

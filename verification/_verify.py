@@ -1,0 +1,150 @@
+"""The main job: every check over the curated and drawn instances of a profile.
+
+:func:`draw_instances` lists a profile's instances (NumPy draws from the declared families of
+:mod:`verification._families`: same seed, same instances everywhere); :func:`verify` turns
+them into tasks (:mod:`verification._runner`), adds the default phase diagram and returns a
+:class:`verification._report.Report`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ._checks import CheckResult, Constants
+from ._errors import VerificationError, integer
+from ._families import draw_distinct, generation_family, recursion_family
+from ._instances import Instance, RecursionInstance, curated_instances
+from ._phase import phase_diagram
+from ._report import Report
+from ._runner import Task, run_tasks
+
+__all__ = ["PROFILES", "draw_instances", "verify"]
+
+#: instances per profile: drawn one-generation instances, recursion length, drawn recursions,
+#: paths and steps of the Monte Carlo regression behind eta_i
+PROFILES: dict[str, dict[str, int]] = {
+    "quick": {
+        "phase_points": 13,
+        "generation": 40,
+        "generations": 12,
+        "recursion": 2,
+        "eta_paths": 600,
+        "eta_steps": 50,
+    },
+    "thorough": {
+        "phase_points": 17,
+        "generation": 400,
+        "generations": 30,
+        "recursion": 12,
+        "eta_paths": 3000,
+        "eta_steps": 100,
+    },
+}
+
+
+def _relabel(instances: list[Instance]) -> list[Instance]:
+    """Make labels unique (drawn instances share a prefix)."""
+    seen: dict[str, int] = {}
+    out: list[Instance] = []
+    for inst in instances:
+        n = seen.get(inst.label, 0)
+        seen[inst.label] = n + 1
+        unique = n or inst.label.startswith("drawn")
+        out.append(replace(inst, label=f"{inst.label}-{n}") if unique else inst)
+    return out
+
+
+def _stream(seed: int, purpose: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(purpose,)))
+
+
+def draw_instances(profile: str = "quick", seed: int = 0) -> list[Instance]:
+    """The instances of a profile: the curated ones, then the drawn ones (pairwise distinct,
+    none equal to a curated one), labels unique. Same seed, same instances, everywhere: the
+    draws use NumPy generators seeded from ``seed`` (no Hypothesis).
+
+    Examples
+    --------
+    >>> a, b = draw_instances("quick", seed=3), draw_instances("quick", seed=3)
+    >>> [i.describe() == j.describe() for i, j in zip(a, b)] == [True] * len(a)
+    True
+    """
+    if not isinstance(profile, str) or profile not in PROFILES:
+        raise VerificationError(f"profile={profile!r} must be one of {', '.join(PROFILES)}")
+    seed = integer("seed", seed, 0)
+    sizes = PROFILES[profile]
+    curated = [
+        replace(i, eta_paths=sizes["eta_paths"], eta_steps=sizes["eta_steps"], seed=seed)
+        if isinstance(i, RecursionInstance)
+        else i
+        for i in curated_instances(sizes["generations"])
+    ]
+    drawn = draw_distinct(generation_family(), sizes["generation"], _stream(seed, 0))
+    drawn_rec = draw_distinct(
+        recursion_family(8, sizes["eta_paths"], sizes["eta_steps"]),
+        sizes["recursion"],
+        _stream(seed, 1),
+    )
+    return _relabel([*curated, *drawn, *drawn_rec])
+
+
+def verify(
+    profile: str = "quick",
+    *,
+    seed: int = 0,
+    constants: Constants | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    executor: Any = None,
+) -> Report:
+    """Run every check over the instances of ``profile``; same seed, same report.
+
+    Parameters
+    ----------
+    profile : {"quick", "thorough"}
+        Sizes in :data:`PROFILES` (quick: 40 drawn one-generation instances and 2 drawn
+        recursions besides the curated ones, and a 13 x 13 phase diagram).
+    seed : int
+        Seed of the drawn instances and of the Monte Carlo parts.
+    constants : Constants, optional
+    progress : callable ``(done, total, label)``, optional
+        Called after each instance and each oracle run of the phase diagram.
+    executor : concurrent.futures.Executor, optional
+        Where the instances' tasks run (:func:`verification._runner.run_tasks`); None: here,
+        in order. The report is the same either way.
+    """
+    if not isinstance(profile, str) or profile not in PROFILES:
+        raise VerificationError(f"profile={profile!r} must be one of {', '.join(PROFILES)}")
+    seed = integer("seed", seed, 0)
+    if constants is not None and not isinstance(constants, Constants):
+        raise VerificationError(f"constants={constants!r} must be a Constants")
+    sizes = PROFILES[profile]
+    k = constants or Constants()
+    start = time.perf_counter()
+    instances = draw_instances(profile, seed)
+    curated_labels = {i.label for i in curated_instances(sizes["generations"])}
+    total = len(instances) + sizes["phase_points"] ** 2  # instances, then phase-diagram runs
+    tasks = [Task(i, k, curves=i.label in curated_labels) for i in instances]
+    done = run_tasks(
+        tasks, executor=executor, progress=progress and (lambda n, _, lab: progress(n, total, lab))
+    )
+    results: list[CheckResult] = [r for t in done for r in t.results]
+    described = {t.label: t.info for t in done}
+    curves = {t.label: t.curves for t in done if t.curves is not None}
+    grid = np.linspace(0.0, 1.0, sizes["phase_points"])
+    phase = phase_diagram(
+        "geometric",
+        alphas=grid,
+        values=grid,
+        c2=k.c2,
+        progress=None
+        if progress is None
+        else lambda done, _, label: progress(len(instances) + done, total, f"phase {label}"),
+    )
+    return Report(
+        profile, seed, k, tuple(results), described, time.perf_counter() - start, curves, phase
+    )
