@@ -99,9 +99,9 @@ def gaussian_boundary(p: Gaussian, q: Gaussian) -> bool:
     return bool(np.any(_whitened_pair(p, q)[0] >= 1.0))
 
 
-def overflow_note(p: Gaussian, q: Gaussian) -> str:
-    """Why a Gaussian KL is ``inf`` (finite, beyond float64), with ``log KL`` where it is
-    representable: ``KL = (body + |delta|^2) / 2`` summed in log space."""
+def overflow_note(p: Gaussian, q: Gaussian) -> tuple[str, float]:
+    """Why a Gaussian KL is ``inf`` (finite, beyond float64), and ``log KL`` (``inf`` where it
+    is not representable): ``KL = (body + |delta|^2) / 2`` summed in log space."""
     e, sum_log1, delta = _whitened_pair(p, q)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         body = float(np.sum(e)) - sum_log1 if np.all(np.isfinite(e)) else float("inf")
@@ -110,9 +110,9 @@ def overflow_note(p: Gaussian, q: Gaussian) -> str:
         if 0.0 < top < np.inf:  # |delta| without overflow: top * |delta / top|
             parts.append(np.log(0.5) + 2.0 * (np.log(top) + np.log(np.linalg.norm(delta / top))))
     if body == np.inf or not parts:
-        return "finite (KL between Gaussians always is) but beyond the float64 range"
+        return "finite (KL between Gaussians always is) but beyond the float64 range", np.inf
     log_kl = float(np.logaddexp.reduce(parts))
-    return f"finite but beyond the float64 range: log KL = {log_kl:.12g}"
+    return f"finite but beyond the float64 range: log KL = {log_kl:.12g}", log_kl
 
 
 def kl_gaussian(p: Gaussian, q: Gaussian) -> float:

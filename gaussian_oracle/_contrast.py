@@ -89,6 +89,7 @@ def signed_form(c: FloatArray, diag: FloatArray, kern: FloatArray) -> Divergence
             0.0,
             "overflow",
             f"finite but beyond the float64 range: log J = {log_j:.12g}",
+            log_value=log_j,
         )
     rel = 2.0 * _EPS * (len(v) + 4.0 * max(1.0, float(np.max(np.abs(diag)))))
     with np.errstate(over="ignore", divide="ignore"):  # in log space: exp(2 top) may overflow

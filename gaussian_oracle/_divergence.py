@@ -95,6 +95,7 @@ def numeric_divergence(est: Integral, what: str, note: str = "") -> Divergence:
             "overflow",
             f"finite (the tail rule holds) but beyond the float64 range{log} ({est.method})",
             est.n_samples,
+            log_value=est.log_value,
         )
     return Divergence(est.value, est.abs_error, est.method, note, est.n_samples)
 
@@ -196,6 +197,7 @@ def overflow_beyond_log(why: str) -> Divergence:
         0.0,
         "overflow",
         f"finite (the tail rule holds) but beyond the float64 range, and so is its log: {why}",
+        log_value=float("inf"),
     )
 
 
@@ -208,6 +210,7 @@ def closed_form_chi2(log1: float) -> Divergence:
             0.0,
             "overflow",
             f"finite but beyond the float64 range: log(1 + chi2) = {log1:.12g}",
+            log_value=log1,
         )
     return Divergence(max(float(np.expm1(log1)), 0.0), 0.0, "closed-form")
 
@@ -240,7 +243,8 @@ def kl(
     if p1 is not None and q1 is not None and method in ("auto", "closed-form"):
         value = kl_gaussian(p1, q1)
         if value == float("inf"):  # KL of Gaussians is finite: beyond float64, not infinite
-            return Divergence(float("inf"), 0.0, "overflow", overflow_note(p1, q1))
+            why, log_kl = overflow_note(p1, q1)
+            return Divergence(float("inf"), 0.0, "overflow", why, log_value=log_kl)
         return Divergence(max(value, 0.0), 0.0, "closed-form")
     return _numeric(p, q, "kl", method, None, n, gen)
 

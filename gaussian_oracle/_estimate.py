@@ -94,6 +94,10 @@ class Estimate:
         Derived from ``method`` when not given: "exact" for the methods in
         :data:`EXACT_METHODS`, "estimate" otherwise. "lower-bound": ``value`` (up to its
         errors) is at most the quantity it names.
+    log_value : float or None
+        For an ``"overflow"`` value (finite, stored as ``inf``): the natural logarithm of the
+        quantity (for chi2, ``log(1 + chi2)``, the same number at that size); ``inf`` when the
+        logarithm overflows too. None otherwise.
 
     Examples
     --------
@@ -111,6 +115,7 @@ class Estimate:
     n_samples: int = 0
     bias: Any = 0.0
     kind: Kind = Kind.EXACT  # replaced by the kind the method implies unless given
+    log_value: float | None = None
 
     def __init__(
         self,
@@ -121,6 +126,8 @@ class Estimate:
         n_samples: int = 0,
         bias: Any = 0.0,
         kind: Kind | str = "",
+        *,
+        log_value: float | None = None,
     ) -> None:
         m = _member(Method, "method", method)
         k = (
@@ -136,6 +143,7 @@ class Estimate:
             ("n_samples", n_samples),
             ("bias", bias),
             ("kind", k),
+            ("log_value", None if log_value is None else float(log_value)),
         ):
             object.__setattr__(self, name, v)
 

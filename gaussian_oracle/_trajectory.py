@@ -33,7 +33,7 @@ __all__ = ["Trajectory"]
 _FORMAT = "diffusion-collapse/trajectory/3"
 #: earlier format still read: its learner is a repr string, kept as ``{"repr": text}``
 _FORMAT_2 = "diffusion-collapse/trajectory/2"
-_FIELDS = ("value", "abs_error", "method", "reason", "n_samples", "bias", "kind")
+_FIELDS = ("value", "abs_error", "method", "reason", "n_samples", "bias", "kind", "log_value")
 #: the sequences of values, in file order; those that may lack a value at a generation
 _SEQUENCES = ("D", "I", "I_ideal", "J", "refreshed", "eps_star2", "eta")
 _OPTIONAL = ("I_ideal",)
@@ -221,7 +221,13 @@ class Trajectory:
                 else Gaussian(mixture.means[0], mixture.covs[0])
             )
             seqs = {
-                name: _unpack({k: z[f"{name}_{k}"] for k in (*_FIELDS, "present")})
+                name: _unpack(
+                    {
+                        k: z[f"{name}_{k}"]
+                        for k in (*_FIELDS, "present")
+                        if f"{name}_{k}" in z.files  # format 2 has no log_value
+                    }
+                )
                 for name in _SEQUENCES
             }
         for name in _SEQUENCES:
@@ -256,7 +262,18 @@ def _pack(values: tuple[Divergence | None, ...]) -> dict[str, Any]:
         "n_samples": np.array([d.n_samples for d in rows], dtype=np.int64),
         "bias": np.array([d.bias for d in rows], dtype=np.float64),
         "kind": np.array([d.kind for d in rows], dtype=str),
+        # NaN for "no logarithm" (None): a log of an overflow is never NaN
+        "log_value": np.array(
+            [np.nan if d.log_value is None else d.log_value for d in rows], dtype=np.float64
+        ),
     }
+
+
+def _log_value(arrays: dict[str, Any], i: int) -> float | None:
+    if "log_value" not in arrays:  # format 2
+        return None
+    v = float(arrays["log_value"][i])
+    return None if np.isnan(v) else v
 
 
 def _unpack(arrays: dict[str, Any]) -> list[Divergence | None]:
@@ -274,6 +291,7 @@ def _unpack(arrays: dict[str, Any]) -> list[Divergence | None]:
                 int(arrays["n_samples"][i]),
                 float(arrays["bias"][i]),
                 str(arrays["kind"][i]),
+                log_value=_log_value(arrays, i),
             )
         )
     return out

@@ -98,6 +98,7 @@ class CheckResult:
     hypotheses: tuple[str, ...] = ()
     required: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    measured: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The result as plain values (write it with :func:`verification._output.dumps`:
@@ -113,6 +114,7 @@ class CheckResult:
             "hypotheses": list(self.hypotheses),
             "required": {k: float(v) for k, v in self.required.items()},
             "note": self.note,
+            "measured": {k: float(v) for k, v in self.measured.items()},
         }
 
 
@@ -129,6 +131,8 @@ class Outcome:
     hypotheses: tuple[str, ...] = ()
     required: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    #: other numbers the check measured, by name (typed: never parse them from ``note``)
+    measured: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,7 @@ class CheckFunction:
             o.hypotheses,
             dict(o.required),
             o.note,
+            dict(o.measured),
         )
 
 

@@ -130,6 +130,7 @@ def _asymptotic(ev: GenerationEvaluation, which: str) -> Outcome:
             f"|ratio - 1| = {dev1:.2e} at eps_star2 = {ASYMPTOTIC_EPS2:g}, {dev2:.2e} at "
             f"{ASYMPTOTIC_EPS2 / 100:g}; observed order in eps_star: {order:.2f}"
         ),
+        measured={"deviation": dev1, "deviation_smaller": dev2, "order": float(order)},
     )
 
 

@@ -100,7 +100,7 @@ def _findings(self: Report) -> list[str]:
             "sharp constants are eta and 1, against the paper's eta / 4 and 4 (Prop 3.3 "
             "is off by 4 in the leading term, Thm 3.4 by 4 / eta)."
         )
-    orders = [float(r.note.rsplit(": ", 1)[1]) for r in asym if "order in eps_star" in r.note]
+    orders = [r.measured["order"] for r in asym if "order" in r.measured]
     orders = [o for o in orders if np.isfinite(o)]
     if orders:
         lines.append(

@@ -134,6 +134,13 @@ def run_steps(ev: RecursionEvaluation, reading: str, statement: str, k: Any) -> 
         rows.append((i, status, float(chi.value), point, margin))
     decided = [r for r in rows if r[1] != "vacuous"]
     name = "the ideal endpoint" if reading == "ideal" else "the training law q_i"
+    counts = {
+        "steps": float(len(divs)),
+        "decided": float(len(decided)),
+        "vacuous": float(len(rows) - len(decided)),
+        "undecided": float(undecided),
+        "outside": float(outside),
+    }
     note = (
         f"{statement} at each of {len(divs)} steps against {name}: {len(decided)} decided, "
         f"{len(rows) - len(decided)} vacuous, {undecided} undecided (eta or errors too wide), "
@@ -146,10 +153,10 @@ def run_steps(ev: RecursionEvaluation, reading: str, statement: str, k: Any) -> 
             "no step could be decided (outside the perturbative regime, A3, or eta known "
             "too loosely)"
         )
-        return Outcome("outside", nan, nan, nan, 0.0, (why,), note=note)
+        return Outcome("outside", nan, nan, nan, 0.0, (why,), note=note, measured=counts)
     if not decided:
         i, _, lhs, rhs, _ = rows[0]
-        return Outcome("vacuous", lhs, rhs, relative(lhs, rhs), 0.0, note=note)
+        return Outcome("vacuous", lhs, rhs, relative(lhs, rhs), 0.0, note=note, measured=counts)
     fails = [r for r in decided if r[1] == "fails"]
     worst = min(fails or decided, key=lambda r: r[4])
     i, status, lhs, rhs, margin = worst
@@ -161,8 +168,17 @@ def run_steps(ev: RecursionEvaluation, reading: str, statement: str, k: Any) -> 
     tight = float(max(ratios, default=0.0))
     note += f"; worst at step {i}" + (f" ({len(fails)} fail)" if fails else "")
     required = {"c": max(need, 0.0)} if statement == "thm-3.4" else {}
+    counts["fails"], counts["worst_step"] = float(len(fails)), float(i)
     return Outcome(
-        "fails" if fails else "holds", lhs, rhs, relative(lhs, rhs), tight, (), required, note
+        "fails" if fails else "holds",
+        lhs,
+        rhs,
+        relative(lhs, rhs),
+        tight,
+        (),
+        required,
+        note,
+        counts,
     )
 
 

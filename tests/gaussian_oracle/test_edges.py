@@ -147,11 +147,16 @@ def test_overflowed_finite_chi2_is_labelled_overflow_not_tail_rule():
     d = chi2(Gaussian(40.0, 1.0), Gaussian(0.0, 1.0))  # e^1600 - 1: finite, beyond float64
     assert d.value == np.inf and d.method == "overflow" and d.overflow and d.exact
     assert "log(1 + chi2) = 1600" in d.reason
+    # the typed field: log(1 + chi2) = mu^2 exactly here (1600 is representable: round-off)
+    assert d.log_value == pytest.approx(1600.0, rel=1e-15)
     far = chi2(Gaussian(1e200, 1.0), Gaussian(0.0, 1.0))
     assert far.method == "overflow" and far.value == np.inf
     k = kl(Gaussian(1e200, 1.0), Gaussian(0.0, 1.0))
     assert k.method == "overflow"
     assert f"log KL = {np.log(0.5) + 400 * np.log(10.0):.9g}"[:22] in k.reason
+    # KL = mu^2 / 2: log KL = log(1/2) + 400 log 10, to a few ulps of a log-sum
+    assert k.log_value == pytest.approx(np.log(0.5) + 400 * np.log(10.0), rel=1e-14)
+    assert chi2(Gaussian(0.5, 1.0), Gaussian(0.0, 1.0)).log_value is None
     # a true infinity keeps its label
     assert chi2(Gaussian(0.0, 2.5), Gaussian(0.0, 1.0)).method == "tail-rule"
 
