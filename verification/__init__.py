@@ -8,6 +8,7 @@ check, Outcome, COMPARATORS -- register a check; what it returns; the comparator
 GenerationInstance, RecursionInstance, curated_instances -- what the checks run on (pure data).
 evaluate, GenerationEvaluation, RecursionEvaluation -- the oracle's answer, once per instance.
 FAMILIES, Family, draw_distinct -- declared instance families (parameter boxes, draw(rng)).
+instance_from_config, instance_to_config, load_instance -- one TOML/JSON schema for instances.
 Task, TaskResult, run_task, run_tasks -- picklable tasks of the verify runner (executor=).
 verify, Report, PROFILES, draw_instances -- the report (tables, JSON, figures).
 phase_diagram, PhaseDiagram, KINDS -- regime phase diagrams, theory beside the oracle's exact D.
@@ -44,6 +45,9 @@ _EXPORTS = {
     "RecursionEvaluation": "_instances",
     "curated_instances": "_instances",
     "evaluate": "_instances",
+    "instance_from_config": "_config",
+    "instance_to_config": "_config",
+    "load_instance": "_config",
     "FAMILIES": "_families",
     "Family": "_families",
     "draw_distinct": "_families",
@@ -90,6 +94,9 @@ __all__ = [
     "draw_distinct",
     "draw_instances",
     "evaluate",
+    "instance_from_config",
+    "instance_to_config",
+    "load_instance",
     "phase_diagram",
     "run_check",
     "run_task",
@@ -100,6 +107,7 @@ __all__ = [
 if TYPE_CHECKING:  # what a type checker and a reader see
     from ._checks import CHECKS, Check, CheckResult, Constants, Outcome, check, run_check
     from ._comparators import COMPARATORS
+    from ._config import instance_from_config, instance_to_config, load_instance
     from ._errors import InstanceKindError, UnknownCheckError, VerificationError
     from ._families import FAMILIES, Family, draw_distinct
     from ._instances import (

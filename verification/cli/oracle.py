@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._common import UsageError, div_record, parse_law, read_text
+from ._common import UsageError, div_record, read_text
 
 HELP = "run one generation or a recursion from a TOML config"
 
@@ -27,6 +27,7 @@ _RECURSION_FIELDS = {
     "alpha",
     "generations",
     "learner",
+    "learners",
     "compute",
     "observables",
     "intra",
@@ -35,25 +36,22 @@ _RECURSION_FIELDS = {
 }
 
 
-def _learner_fields() -> dict[str, tuple[str, ...]]:
-    """Each registered learner's parameters (from its signature: the registry is the list)."""
-    import inspect
+def _schema(fn: Any, *args: Any) -> Any:
+    """A call into the configuration schema (:mod:`verification._config`), its errors as
+    usage errors."""
+    from .._errors import VerificationError
 
-    from gaussian_oracle import LEARNERS
-
-    return {name: tuple(inspect.signature(cls).parameters) for name, cls in LEARNERS.items()}
+    try:
+        return fn(*args)
+    except VerificationError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _table_of(config: dict[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
-    table = config.get(name, {})
-    if not isinstance(table, dict):
-        raise UsageError(f"config [{name}] must be a table")
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise UsageError(
-            f"config [{name}].{unknown[0]}: unknown field (allowed: {', '.join(sorted(allowed))})"
-        )
-    return table
+    from .._config import table
+
+    section: dict[str, Any] = _schema(table, config, name, allowed)
+    return section
 
 
 def _field(table: dict[str, Any], section: str, key: str) -> Any:
@@ -86,28 +84,12 @@ def _save_target(base: Path, name: Any) -> Path:
     return target
 
 
-def _one_generation(config: dict[str, Any], data: Any, diffusion: Any) -> dict[str, Any]:
-    import numpy as np
+def _one_generation(config: dict[str, Any]) -> dict[str, Any]:
+    from .._config import instance_from_config
+    from .._instances import evaluate
 
-    from gaussian_oracle import Gaussian
-
-    from .._instances import GenerationInstance
-
-    err = _table_of(config, "error", {"W", "xi", "profile", "scale"})
-    if not isinstance(data, Gaussian):
-        raise UsageError("config [data]: one generation ([error]) needs Gaussian data")
-    d = data.dim
-    inst = GenerationInstance(
-        label="config",
-        data=data,
-        W=np.asarray(err.get("W", np.zeros((d, d))), dtype=float),
-        xi=np.asarray(err.get("xi", np.zeros(d)), dtype=float),
-        profile=str(err.get("profile", "constant")),
-        diffusion=diffusion,
-        scale=float(err.get("scale", 1.0)),
-    )
-    inst.error()  # validate the profile now: a usage error, not a failed computation
-    sol = inst.solution
+    sections = {k: config[k] for k in ("data", "diffusion", "error") if k in config}
+    sol = evaluate(_schema(instance_from_config, sections)).solution
     return {
         "eps_star2": sol.eps_star2,
         "eps_hat2": sol.eps_hat2,
@@ -148,23 +130,21 @@ def _recursion(config: dict[str, Any], data: Any, diffusion: Any, base: Path) ->
 
     import gaussian_oracle as O
 
-    fields = _learner_fields()
-    allowed = _RECURSION_FIELDS.union(*fields.values())
+    from .._config import learner_fields, learners_from_config
+
+    allowed = _RECURSION_FIELDS.union(*learner_fields().values())
     rec = _table_of(config, "recursion", allowed)
-    name = str(_field(rec, "recursion", "learner"))
-    if name not in fields:
-        raise UsageError(f"config [recursion].learner: {name!r} must be one of {', '.join(fields)}")
+    learners = list(_schema(learners_from_config, rec))
     target = _save_target(base, rec["save"]) if "save" in rec else None
     seed = rec.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UsageError(f"config [recursion].seed: {seed!r} must be an integer >= 0")
-    learner = O.LEARNERS[name](**{k: rec[k] for k in fields[name] if k in rec})
     traj = O.run_recursion(
         data,
         alpha=_field(rec, "recursion", "alpha"),
-        learner=learner,
+        learner=learners,
         diffusion=diffusion,
-        generations=_field(rec, "recursion", "generations"),
+        generations=len(learners),
         rng=np.random.default_rng(seed),
         compute=_compute(rec),
     )
@@ -193,8 +173,6 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import tomllib
 
-    from gaussian_oracle import Diffusion
-
     from .._output import dumps
 
     path = Path(args.config)
@@ -209,23 +187,18 @@ def run(args: argparse.Namespace) -> int:
         )
     if ("error" in config) == ("recursion" in config):
         raise UsageError("config: give exactly one of [error] (one generation) or [recursion]")
-    import json
+    from .._config import diffusion_from_config, law_from_config
 
-    data = parse_law(
-        "config [data]",
-        json.dumps(_table_of(config, "data", {"mean", "cov", "weights", "means", "covs"})),
+    data = _schema(
+        law_from_config,
+        _table_of(config, "data", {"mean", "cov", "weights", "means", "covs", "ages"}),
     )
-    dif_t = _table_of(config, "diffusion", {"T", "t0", "init"})
-    current = "diffusion"
+    diffusion = _schema(diffusion_from_config, config)
+    current = "error" if "error" in config else "recursion"
     try:
-        diffusion = Diffusion(
-            dif_t.get("T", 4.0), dif_t.get("t0", 0.02), dif_t.get("init", "standard")
-        )
         if "error" in config:
-            current = "error"
-            record = _one_generation(config, data, diffusion)
+            record = _one_generation(config)
         else:
-            current = "recursion"
             record = _recursion(config, data, diffusion, path.parent)
     except (ValueError, TypeError) as exc:  # the library's errors are ValueError subclasses
         raise UsageError(f"config [{current}]: {exc}") from exc
