@@ -45,3 +45,19 @@ def test_layering_is_strict(path):
         "verification": set(),
     }[pkg]
     assert not (_imported_packages(path) & forbidden), path
+
+
+def test_every_subpackage_is_packaged():
+    """pyproject lists packages explicitly: a subpackage left out is missing from ``pip
+    install .`` (verification.cli was, once; only the clean-clone CI saw it)."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for pkg in PACKAGES
+        for p in (ROOT / pkg).rglob("__init__.py")
+    }
+    assert found == listed
