@@ -43,7 +43,7 @@ _EXPORTS = {
     "RecursionInstance": "_instances",
     "GenerationEvaluation": "_instances",
     "RecursionEvaluation": "_instances",
-    "curated_instances": "_instances",
+    "curated_instances": "_curated",
     "evaluate": "_instances",
     "instance_from_config": "_config",
     "instance_to_config": "_config",
@@ -108,6 +108,7 @@ if TYPE_CHECKING:  # what a type checker and a reader see
     from ._checks import CHECKS, Check, CheckResult, Constants, Outcome, check, run_check
     from ._comparators import COMPARATORS
     from ._config import instance_from_config, instance_to_config, load_instance
+    from ._curated import curated_instances
     from ._errors import InstanceKindError, UnknownCheckError, VerificationError
     from ._families import FAMILIES, Family, draw_distinct
     from ._instances import (
@@ -115,7 +116,6 @@ if TYPE_CHECKING:  # what a type checker and a reader see
         GenerationInstance,
         RecursionEvaluation,
         RecursionInstance,
-        curated_instances,
         evaluate,
     )
     from ._phase import KINDS, PhaseDiagram, phase_diagram

@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from ._checks import CheckResult, Constants
+from ._curated import curated_instances
 from ._errors import VerificationError, integer
 from ._families import draw_distinct, generation_family, recursion_family
-from ._instances import Instance, RecursionInstance, curated_instances
+from ._instances import Instance, RecursionInstance
 from ._phase import phase_diagram
 from ._report import Report
 from ._runner import Task, run_tasks
