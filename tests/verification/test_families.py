@@ -149,3 +149,14 @@ def test_evaluate_calls_the_oracle_once_per_instance():
     assert evaluate(evaluate(inst)) is evaluate(inst)
     with pytest.raises(ValueError, match="must be a GenerationInstance or a RecursionInstance"):
         evaluate("nope")
+
+
+def test_the_main_job_does_not_import_hypothesis():
+    code = (
+        "import sys\n"
+        "from verification import draw_instances, run_task, Task\n"
+        "run_task(Task(draw_instances('quick', seed=0)[10]))\n"
+        "print('hypothesis' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
