@@ -24,7 +24,7 @@ Protocol (:class:`Engine`)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -222,28 +222,21 @@ def solve_generation(
         for name, candidate in ENGINES.items():
             why = candidate.supports(data, error, diffusion, scale=scale)
             if why is None:
-                sol = candidate.solve(
-                    data,
-                    error,
-                    diffusion,
-                    scale=scale,
-                    compute=items,
-                    streams=Streams.of(rng),
-                    settings=settings,
-                )
-                note = "; ".join(passed)
-                return sol if not note else _with_reason(sol, note)
+                chosen, note = candidate, "; ".join(passed)
+                break
             passed.append(f"{name}: {why}")
-        raise OracleDomainError(f"no engine supports this instance ({'; '.join(passed)})")
-    if not isinstance(engine, str) or engine not in ENGINES:
-        raise OracleDomainError(
-            f"engine={engine!r} must be 'auto' or one of {', '.join(map(repr, ENGINES))}"
-        )
-    chosen = ENGINES[engine]
-    why = chosen.supports(data, error, diffusion, scale=scale)
-    if why is not None:
-        raise OracleDomainError(f"engine={engine!r} does not support this instance: {why}")
-    return chosen.solve(
+        else:
+            raise OracleDomainError(f"no engine supports this instance ({'; '.join(passed)})")
+    else:
+        if not isinstance(engine, str) or engine not in ENGINES:
+            raise OracleDomainError(
+                f"engine={engine!r} must be 'auto' or one of {', '.join(map(repr, ENGINES))}"
+            )
+        chosen, note = ENGINES[engine], ""
+        why = chosen.supports(data, error, diffusion, scale=scale)
+        if why is not None:
+            raise OracleDomainError(f"engine={engine!r} does not support this instance: {why}")
+    sol = chosen.solve(
         data,
         error,
         diffusion,
@@ -252,12 +245,7 @@ def solve_generation(
         streams=Streams.of(rng),
         settings=settings,
     )
-
-
-def _with_reason(sol: GenerationSolution, passed: str) -> GenerationSolution:
-    from dataclasses import replace
-
-    return replace(sol, reason=f"passed over: {passed}")
+    return replace(sol, reason=f"passed over: {note}") if note else sol
 
 
 def _register_builtins() -> None:

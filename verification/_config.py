@@ -71,7 +71,9 @@ def _required(section: dict[str, Any], name: str, key: str) -> Any:
 def law_from_config(spec: Any, where: str = "config [data]") -> Gaussian | GaussianMixture:
     """A law from ``{mean, cov}`` or ``{weights, means, covs[, ages]}``."""
     if not isinstance(spec, dict):
-        raise VerificationError(f"{where}: expected a table with mean/cov or weights/means/covs")
+        raise VerificationError(
+            f"{where}: expected a JSON object (a table) with keys mean/cov or weights/means/covs"
+        )
     keys = set(spec)
     try:
         if keys == {"mean", "cov"}:

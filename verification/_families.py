@@ -123,16 +123,19 @@ def _orthonormal(seed: int, d: int) -> np.ndarray:
     return q * np.sign(np.diagonal(r))
 
 
-def gaussian_from(d: int, log_cond: float, log_size: float, seed: int) -> Gaussian:
+def gaussian_from(
+    d: int, log_cond: float, log_size: float, seed: int, mean: Any = None
+) -> Gaussian:
     """Gaussian data in dimension ``d``: eigenvalues ``10**log_size`` spread over a condition
-    number ``10**log_cond`` in a random orthonormal basis, mean entries in [-2, 2]."""
+    number ``10**log_cond`` in a random orthonormal basis, mean entries in [-2, 2] (drawn from
+    ``seed`` unless given)."""
     cond, size = 10.0**log_cond, 10.0**log_size
     spread = np.linspace(0.0, 1.0, d) if d > 1 else np.zeros(1)
     lam = size * cond ** (-spread)
     rng = np.random.default_rng(seed)
     basis = _orthonormal(int(rng.integers(2**31)), d)
-    mean = rng.uniform(-2.0, 2.0, d)
-    return Gaussian(mean, (basis * lam) @ basis.T)
+    centre = rng.uniform(-2.0, 2.0, d) if mean is None else np.asarray(mean, dtype=float)
+    return Gaussian(centre, (basis * lam) @ basis.T)
 
 
 def affine_error_from(kind: str, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -30,7 +30,13 @@ from gaussian_oracle import (
     PopulationKDE,
 )
 
-from ._families import generation_family, recursion_family
+from ._families import (
+    ERROR_KINDS,
+    affine_error_from,
+    gaussian_from,
+    generation_family,
+    recursion_family,
+)
 from ._instances import PROFILES, GenerationInstance, RecursionInstance
 
 __all__ = [
@@ -45,22 +51,14 @@ __all__ = [
 ]
 
 
-def _orthonormal(seed: int, d: int) -> np.ndarray:
-    q, r = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
-    return q * np.sign(np.diagonal(r))
-
-
 @st.composite
 def gaussian_data(draw: Any, dims: tuple[int, int] = (1, 5)) -> Gaussian:
     """Gaussian data in dimension ``dims[0]..dims[1]``, condition number up to 1e3."""
     d = draw(st.integers(*dims))
-    cond = 10.0 ** draw(st.floats(0.0, 3.0))
-    size = 10.0 ** draw(st.floats(-0.7, 0.5))
-    spread = np.linspace(0.0, 1.0, d) if d > 1 else np.zeros(1)
-    lam = size * cond ** (-spread)
-    basis = _orthonormal(draw(st.integers(0, 2**31 - 1)), d)
-    mean = np.array(draw(st.lists(st.floats(-2.0, 2.0), min_size=d, max_size=d)))
-    return Gaussian(mean, (basis * lam) @ basis.T)
+    log_cond, log_size = draw(st.floats(0.0, 3.0)), draw(st.floats(-0.7, 0.5))
+    seed = draw(st.integers(0, 2**31 - 1))
+    mean = draw(st.lists(st.floats(-2.0, 2.0), min_size=d, max_size=d))
+    return gaussian_from(d, log_cond, log_size, seed, mean)
 
 
 @st.composite
@@ -101,17 +99,8 @@ def learners(draw: Any, d: int = 1) -> Any:
 def affine_errors(draw: Any, d: int) -> tuple[np.ndarray, np.ndarray, str]:
     """``(W, xi, profile)``: bias-only, linear-only, both, or a skew rotation (nearly
     unobservable on near-isotropic data); time profile constant, noisy or clean."""
-    kind = draw(st.sampled_from(["bias", "linear", "both", "skew"]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
-    w = np.zeros((d, d))
-    xi = np.zeros(d)
-    if kind in ("linear", "both"):
-        w = 0.5 * rng.standard_normal((d, d)) / np.sqrt(d)
-    if kind == "skew":
-        a = rng.standard_normal((d, d))
-        w = 0.5 * (a - a.T) / np.sqrt(d)
-    if kind in ("bias", "both") or not np.any(w):
-        xi = rng.standard_normal(d) / np.sqrt(d)
+    kind = draw(st.sampled_from(ERROR_KINDS))
+    w, xi = affine_error_from(kind, d, draw(st.integers(0, 2**31 - 1)))
     return w, xi, draw(st.sampled_from(PROFILES))
 
 

@@ -47,27 +47,19 @@ def read_text(what: str, path: Path) -> str:
 
 def parse_law(name: str, text: str) -> Any:
     """Parse a law from JSON (``json.loads`` only: no evaluation of any kind)."""
-    from gaussian_oracle import Gaussian, GaussianMixture, OracleValueError
-
     if text.endswith(".json"):
         text = read_text(name, Path(text))
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{name}: not valid JSON ({exc.msg} at position {exc.pos})") from exc
-    if not isinstance(spec, dict):
-        raise UsageError(f"{name}: expected a JSON object with keys mean/cov or weights/means/covs")
-    keys = set(spec)
+    from .._config import law_from_config
+    from .._errors import VerificationError
+
     try:
-        if keys == {"mean", "cov"}:
-            return Gaussian(spec["mean"], spec["cov"])
-        if keys in ({"weights", "means", "covs"}, {"weights", "means", "covs", "ages"}):
-            return GaussianMixture(spec["weights"], spec["means"], spec["covs"], spec.get("ages"))
-    except OracleValueError as exc:
-        raise UsageError(f"{name}: {exc}") from exc
-    raise UsageError(
-        f"{name}: keys {sorted(keys)} describe no law; use mean/cov or weights/means/covs[/ages]"
-    )
+        return law_from_config(spec, name)  # the configuration schema's [data] rule
+    except VerificationError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def div_record(d: Any) -> dict[str, Any]:
