@@ -27,12 +27,19 @@ LinearGaussianOracle, LinearSolution -- moments, energies, eta, chi2 / KL, all e
 simulate_reverse, MonteCarloResult, McEstimate -- Monte Carlo SDE engine with standard errors,
                        Richardson bias estimates and eta labelled estimate / lower bound.
 
+Beyond the Gaussian-affine case (d = 1, 2; THEORY.md §6b)
+--------------------------------------------------------
+GridOracle, GridSolution -- Fokker–Planck and tangent equations on a grid: every quantity of
+                       one generation for any error field and any mixture, with its error.
+GridLaw, Box, box_for -- densities on a periodic grid (pdf, moments, sampling, P_t, chi2, KL).
+Aligned, TimeOnly, Tanh, RotatedScore, random_direction, kde_error -- ready-made error fields.
+
 Engines (one protocol)
 ----------------------
 solve_generation    -- one generation by the most exact engine that supports it ("auto").
 GenerationSolution  -- what every engine returns (eps_star2, eta, chi2, kl, endpoints, ...).
 Engine, ENGINES, register_engine, unregister_engine, supporting_engines -- the registry:
-                       zero-error, linear, law-map, monte-carlo.
+                       zero-error, linear, law-map, grid, monte-carlo.
 Settings, Streams, COMPUTE -- sizes, random streams and what to compute.
 
 Many generations
@@ -60,6 +67,7 @@ OracleDomainError, OracleShapeError, NotPositiveDefiniteError, FinitenessUndecid
 
 from ._diffusion import Diffusion
 from ._divergence import Divergence, chi2, kl, w2
+from ._engine_grid import GridOracle, GridSolution
 from ._engines import (
     ENGINES,
     Engine,
@@ -70,6 +78,7 @@ from ._engines import (
     supporting_engines,
     unregister_engine,
 )
+from ._error_fields import Aligned, RotatedScore, Tanh, TimeOnly, kde_error, random_direction
 from ._errors import (
     FinitenessUndecidedError,
     NotPositiveDefiniteError,
@@ -78,6 +87,8 @@ from ._errors import (
     OracleValueError,
 )
 from ._estimate import Estimate, Kind, Method
+from ._grid import Box, box_for
+from ._grid_law import GridLaw
 from ._law_tools import as_mixture
 from ._laws import Gaussian, GaussianMixture, Law
 from ._learners import (
@@ -114,6 +125,8 @@ __all__ = [
     "WEIGHT_SUM_ATOL",
     "AffineError",
     "AffinePushforward",
+    "Aligned",
+    "Box",
     "Diffusion",
     "Divergence",
     "Engine",
@@ -126,6 +139,9 @@ __all__ = [
     "Gaussian",
     "GaussianMixture",
     "GenerationSolution",
+    "GridLaw",
+    "GridOracle",
+    "GridSolution",
     "Kind",
     "Law",
     "Learner",
@@ -139,20 +155,26 @@ __all__ = [
     "OracleShapeError",
     "OracleValueError",
     "PopulationKDE",
+    "RotatedScore",
     "ScoreDifference",
     "Settings",
     "Streams",
     "TailCheck",
+    "Tanh",
+    "TimeOnly",
     "Trajectory",
     "as_mixture",
+    "box_for",
     "chi2",
     "chi2_tail_check",
     "convolve",
+    "kde_error",
     "kl",
     "learner_from_config",
     "mix",
     "ou_transition",
     "push_forward",
+    "random_direction",
     "register_engine",
     "register_learner",
     "run_recursion",

@@ -2,10 +2,10 @@
 
 An engine declares what it supports and how exact it is; ``solve_generation(engine="auto")``
 takes the most exact engine that supports the instance (registration order: the zero-error
-engine, the linear engine, the law map, Monte Carlo) and says which it used and why the others
-were passed over. A new engine is one module that calls :func:`register_engine` (see
-``tests/contracts``: every registered engine is tested against the linear one on the
-Gaussian-affine instances it supports).
+engine, the linear engine, the law map, the grid (d = 1, 2), Monte Carlo) and says which it
+used and why the others were passed over. A new engine is one module that calls
+:func:`register_engine` (see ``tests/contracts``: every registered engine is tested against
+the linear one on the Gaussian-affine instances it supports).
 
 Protocol (:class:`Engine`)
 --------------------------
@@ -124,7 +124,7 @@ def register_engine(engine: Engine, *, before: str | None = None) -> Engine:
     Examples
     --------
     >>> list(ENGINES)
-    ['zero-error', 'linear', 'law-map', 'monte-carlo']
+    ['zero-error', 'linear', 'law-map', 'grid', 'monte-carlo']
     """
     if not isinstance(engine, Engine):
         raise OracleDomainError(f"engine={engine!r} does not implement the Engine protocol")
@@ -249,11 +249,18 @@ def solve_generation(
 
 
 def _register_builtins() -> None:
+    from ._engine_grid import GridEngine
     from ._engine_lawmap import LawMapEngine
     from ._engine_linear import LinearEngine, ZeroErrorEngine
     from ._engine_montecarlo import MonteCarloEngine
 
-    for engine in (ZeroErrorEngine(), LinearEngine(), LawMapEngine(), MonteCarloEngine()):
+    for engine in (
+        ZeroErrorEngine(),
+        LinearEngine(),
+        LawMapEngine(),
+        GridEngine(),
+        MonteCarloEngine(),
+    ):
         register_engine(engine)
 
 

@@ -45,6 +45,9 @@ class Method(_Str):
     MONTE_CARLO = "monte-carlo"
     #: eta by regression on Monte Carlo paths; ``abs_error`` is one standard error
     REGRESSION = "regression"
+    #: Fokker–Planck and tangent equations on a grid (THEORY.md §6b); ``abs_error`` is the
+    #: difference from a finer solve (an over-estimate of the error of the value returned)
+    GRID = "grid"
 
 
 class Kind(_Str):

@@ -102,8 +102,8 @@ def test_auto_takes_the_most_exact_engine_and_says_why():
 def test_bad_engine_requests_are_clear_errors():
     data, error, _ = GAUSSIAN_AFFINE["affine-exact"]
     d = Diffusion()
-    with pytest.raises(ValueError, match=r"engine='grid' must be 'auto' or one of"):
-        solve_generation(data, error, d, engine="grid")
+    with pytest.raises(ValueError, match=r"engine='fd' must be 'auto' or one of"):
+        solve_generation(data, error, d, engine="fd")
     with pytest.raises(ValueError, match=r"compute=\['energy'\]: energy not among"):
         solve_generation(data, error, d, compute=["energy"])
     with pytest.raises(ValueError, match="error=3 must be an AffineError, a ScoreDifference"):

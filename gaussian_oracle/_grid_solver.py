@@ -1,0 +1,194 @@
+"""Fokker–Planck and tangent equations of one generation on a periodic grid (THEORY.md §6b).
+
+In reverse time ``tau in [0, T - t0]`` (forward time ``s = T - tau``) the engine integrates, as
+one system of ODEs in ``tau`` (method of lines; Fourier in space, :class:`Box`):
+
+* the ideal density ``rho_0``: the forward marginal ``q_s`` in closed form under exact init,
+  else ``d rho_0 = -div(b_0 rho_0) + 1/2 Lap rho_0`` from ``N(0, I)``;
+* the learned-minus-ideal density ``delta = rho_eps - rho_0`` (a difference, so that small
+  errors keep their relative accuracy)::
+
+      d delta = -div(b_0 delta + eps e (rho_0 + delta)) + 1/2 Lap delta,   delta(0) = 0;
+
+* the tangent ``u = d rho_eps / d eps`` at ``eps = 0``::
+
+      d u = -div(b_0 u + e rho_0) + 1/2 Lap u,   u(0) = 0;
+
+* the energies ``int E_{rho_0} |e|^2 dtau`` and ``int E_{rho_eps} |e|^2 dtau`` (unit scale).
+
+``b_0 = y / 2 + grad log q_s`` is the ideal drift. Time stepping: ``scipy.integrate.solve_ivp``
+with the 8th-order Dormand–Prince method (DOP853) at the given ``rtol``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from ._diffusion import Diffusion
+from ._errors import OracleDomainError, OracleShapeError
+from ._grid import Box
+from ._validation import FloatArray, _show
+
+__all__ = ["GridRun", "field_on", "integrate_generation"]
+
+
+def field_on(error: Any, box: Box, s: float) -> FloatArray:
+    """The error field at every grid point, shape ``(d, *n)``, validated (shape, finiteness)."""
+    pts = box.points
+    out = np.asarray(error(pts, s), dtype=np.float64)
+    if out.shape != pts.shape:
+        raise OracleShapeError(
+            f"the error field returned shape {out.shape} at s={s!r} for points of shape "
+            f"{pts.shape}; it must return (n, d) = {pts.shape}"
+        )
+    if not np.all(np.isfinite(out)):
+        raise OracleDomainError(
+            f"the error field returned non-finite values at s={s!r} "
+            f"(e.g. {_show(out[~np.isfinite(out)][:3])})"
+        )
+    return np.moveaxis(out, -1, 0).reshape((box.dim, *box.shape))
+
+
+@dataclass(frozen=True, slots=True)
+class GridRun:
+    """Raw endpoint arrays of one integration (unit-scale energies; ``delta`` at ``scale``)."""
+
+    box: Box
+    scale: float
+    rho0: FloatArray
+    delta: FloatArray
+    u: FloatArray
+    e_star: float
+    e_hat: float
+    n_rhs: int
+
+
+def integrate_generation(
+    marginals: Any,
+    error: Any,
+    diffusion: Diffusion,
+    box: Box,
+    *,
+    scale: float,
+    rtol: float,
+    start: FloatArray | None = None,
+    learned: bool = True,
+) -> GridRun:
+    """Integrate the system of the module docstring.
+
+    ``marginals`` gives the training law's forward marginals on the grid:
+    ``marginals.drift(box, s)`` (``b_0``, shape ``(d, *n)``) and ``marginals.density(box, s)``
+    (``q_s``). ``start`` is the initial ideal density on the grid (None: exact init, ``q_T``).
+    ``learned=False`` leaves out ``delta`` and the learned energy (returned as zeros).
+    """
+    d, shape = box.dim, box.shape
+    size = int(np.prod(shape))
+    T = diffusion.T
+    exact = start is None
+    rho_T = marginals.density(box, T) if exact else np.asarray(start, dtype=np.float64)
+    peak = float(np.max(rho_T))
+    e_T = field_on(error, box, T)
+    e_t0 = field_on(error, box, diffusion.t0)
+    e_size = max(
+        float(np.sqrt(box.integrate(rho_T * np.sum(e_T**2, axis=0)))),
+        float(
+            np.sqrt(box.integrate(marginals.density(box, diffusion.t0) * np.sum(e_t0**2, axis=0)))
+        ),
+        1e-300,
+    )
+    names = (["delta"] if learned else []) + ["u"] + ([] if exact else ["rho0"])
+    at = {name: k for k, name in enumerate(names)}
+    blocks = len(names)
+    calls = [0]
+
+    def rhs(tau: float, z: FloatArray) -> FloatArray:
+        calls[0] += 1
+        s = T - tau
+        b0 = marginals.drift(box, s)
+        e = field_on(error, box, s)
+        fields = z[: blocks * size].reshape((blocks, *shape))
+        rho0 = marginals.density(box, s) if exact else fields[at["rho0"]]
+        src = np.zeros((blocks, d, *shape))
+        src[at["u"]] = e * rho0
+        e2 = np.sum(e * e, axis=0)
+        energies = [box.integrate(rho0 * e2), 0.0]
+        if learned:
+            rho = rho0 + fields[at["delta"]]
+            src[at["delta"]] = scale * e * rho
+            energies[1] = box.integrate(rho * e2)
+        out = box.drift_diffusion(b0, fields, src)
+        return np.concatenate([out.ravel(), energies])
+
+    z0 = np.zeros(blocks * size + 2)
+    if not exact:
+        z0[at["rho0"] * size : (at["rho0"] + 1) * size] = rho_T.ravel()
+    floor = 1e-3 * rtol * peak
+    scales = {"delta": floor * max(scale, 1e-300) * e_size, "u": floor * e_size, "rho0": floor}
+    atol = np.concatenate(
+        [np.full(size, scales[name]) for name in names]
+        + [np.full(2, 1e-3 * rtol * e_size**2 * diffusion.horizon)]
+    )
+    sol = solve_ivp(rhs, (0.0, diffusion.horizon), z0, method="DOP853", rtol=rtol, atol=atol)
+    if not sol.success:
+        raise OracleDomainError(f"the grid integration failed: {sol.message}")
+    zf = sol.y[:, -1]
+    fields = zf[: blocks * size].reshape((blocks, *shape))
+    rho0 = marginals.density(box, diffusion.t0) if exact else fields[at["rho0"]]
+    delta = fields[at["delta"]] if learned else np.zeros(shape)
+    return GridRun(box, scale, rho0, delta, fields[at["u"]], float(zf[-2]), float(zf[-1]), calls[0])
+
+
+class MixtureMarginals:
+    """Forward marginals ``q_s`` of a Gaussian mixture (closed form) on a grid: density and
+    ideal drift ``y / 2 + grad log q_s`` together, from one eigendecomposition per component
+    (``S_s = e^{-s} S + (1 - e^{-s}) I`` keeps the eigenvectors of ``S``); the last time asked
+    is cached, since the solver asks for both at each step."""
+
+    def __init__(self, law: Any) -> None:
+        from ._law_tools import components
+
+        w, m, c, _ = components(law)
+        live = w > 0
+        self.law = law
+        self.logw = np.log(w[live])
+        self.means = m[live]
+        lam, vec = np.linalg.eigh(c[live])
+        self.lam, self.vec = lam, vec
+        self._key: tuple[int, float] | None = None
+        self._value: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
+        self._pts: dict[int, FloatArray] = {}
+
+    def _both(self, box: Box, s: float) -> tuple[FloatArray, FloatArray]:
+        key = (id(box), float(s))
+        if key == self._key:
+            return self._value
+        pts = self._pts.get(id(box))
+        if pts is None:
+            pts = self._pts[id(box)] = box.points
+        a, v = np.exp(-0.5 * s), -np.expm1(-s)
+        var = np.exp(-s) * self.lam + v  # (K, d)
+        z = np.einsum("kji,knj->kni", self.vec, pts[None] - a * self.means[:, None])
+        logn = (
+            -0.5 * np.sum(z * z / var[:, None], axis=2)
+            - 0.5 * np.sum(np.log(2.0 * np.pi * var), axis=1)[:, None]
+        )
+        joint = self.logw[:, None] + logn
+        top = np.max(joint, axis=0)
+        r = np.exp(joint - top)
+        total = np.sum(r, axis=0)
+        grads = -np.einsum("kij,knj->kni", self.vec, z / var[:, None])
+        sc = np.einsum("kn,kni->ni", r / total, grads)
+        dens = np.exp(top) * total
+        drift = np.moveaxis(0.5 * pts + sc, -1, 0).reshape((box.dim, *box.shape))
+        self._key, self._value = key, (dens.reshape(box.shape), drift)
+        return self._value
+
+    def drift(self, box: Box, s: float) -> FloatArray:
+        return self._both(box, s)[1]
+
+    def density(self, box: Box, s: float) -> FloatArray:
+        return self._both(box, s)[0]
