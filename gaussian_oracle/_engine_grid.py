@@ -27,7 +27,7 @@ from ._errors import OracleDomainError
 from ._estimate import Estimate
 from ._gaussian import Gaussian
 from ._grid import Box, box_for, spectral_tail
-from ._grid_law import RATIO_FLOOR, GridLaw, _edge_mass
+from ._grid_law import GridLaw, _edge_mass
 from ._grid_solver import GridRun, MixtureMarginals, field_on, integrate_generation
 from ._law_tools import as_mixture, check_law
 from ._operations import ou_transition
@@ -37,10 +37,22 @@ from ._validation import check_scalar
 
 __all__ = ["GridEngine", "GridOracle", "GridSolution"]
 
+#: ideal density (relative to its peak) below which ratios u / rho_0, delta / rho_0 are not
+#: used: the solver's absolute tolerance and FFT round-off leave ~1e-18 of the peak there
+#: (measured on Gaussian-affine instances: 1e-13 cut 2e-11 of eta, 1e-16 cuts < 1e-13)
+TRUST_FLOOR = 1e-16
+#: the unseen tail of a ratio integral, as a multiple of its weight on the last two trusted
+#: cells (a Gaussian-like tail beyond adds less than this; tests check it on heavy tails)
+TAIL_FACTOR = 5.0
 #: relative edge weight of the learned density or tangent that means "the box is too small"
+#: (or 100 rtol, above the aliasing plateau a resolved solve leaves there)
 EDGE_TOL = 1e-11
 #: most points per axis the automatic resolution goes to (1-D, 2-D): memory and time
 MAX_POINTS = (4096, 320)
+
+
+class _EdgeError(OracleDomainError):
+    """The box was too small (the automatic box grows and retries)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +79,25 @@ class GridSolution:
 
 
 def _trusted(rho0: Any) -> Any:
-    return rho0 > RATIO_FLOOR * float(np.max(rho0))
+    return rho0 > TRUST_FLOOR * float(np.max(rho0))
 
 
-def _fisher(run: GridRun) -> float:
+def _ratio2(run: GridRun, f: Any) -> tuple[float, float]:
+    """``int f^2 / rho_0`` where ``rho_0`` is trusted, and the integrand's weight on the band
+    of two cells next to where it is not (a tail indicator: the part beyond is not seen)."""
     ok = _trusted(run.rho0)
-    return float(run.box.integrate(np.where(ok, run.u**2 / np.where(ok, run.rho0, 1.0), 0.0)))
+    g = np.where(ok, f**2 / np.where(ok, run.rho0, 1.0), 0.0)
+    band = ok & binary_dilation(~ok, iterations=2)
+    return float(run.box.integrate(g)), float(run.box.integrate(np.where(band, g, 0.0)))
+
+
+def _fisher(run: GridRun) -> tuple[float, float]:
+    return _ratio2(run, run.u)
 
 
 def _chi2(run: GridRun) -> tuple[float, float]:
-    """chi2 of learned vs ideal endpoint, and the integrand's weight on the band next to where
-    ``rho_0`` is below round-off (a tail indicator)."""
-    ok = _trusted(run.rho0)
-    f = np.where(ok, run.delta**2 / np.where(ok, run.rho0, 1.0), 0.0)
-    band = ok & binary_dilation(~ok, iterations=2)
-    return float(run.box.integrate(f)), float(run.box.integrate(np.where(band, f, 0.0)))
+    """chi2 of the learned against the ideal endpoint, and its tail indicator."""
+    return _ratio2(run, run.delta)
 
 
 def _kl(run: GridRun) -> float:
@@ -150,11 +166,26 @@ class GridOracle:
             laws += [error.q_tilde, ou_transition(error.q_tilde, diffusion.t0)]
         if box is not None and (not isinstance(box, Box) or box.dim != data.dim):
             raise OracleDomainError(f"box={box!r} must be a Box of dimension {data.dim}")
-        self._laws = laws
+        self._laws, self._auto = laws, box is None
         if box is None:
             box = self._resolved(box_for(laws, margin=self.margin))
+        else:
+            self._resolved(box, grow=False)
+        self._set(box)
+
+    def _set(self, box: Box) -> None:
         fine = Box(box.lower, box.upper, [2 * round(m * self.refine / 2) for m in box.n])
-        self.boxes = (box, fine)
+        self.boxes: tuple[Box, Box] = (box, fine)
+
+    def _grow(self) -> None:
+        """The automatic box widened by the current margin, at the same spacing."""
+        old = self.boxes[0]
+        wide = box_for(self._laws, margin=self.margin)
+        n = [
+            2 * int(np.ceil((hi - lo) / h / 2))
+            for lo, hi, h in zip(wide.lower, wide.upper, old.spacing, strict=True)
+        ]
+        self._set(Box(wide.lower, wide.upper, n))
 
     def _tail(self, box: Box) -> float:
         """Worst spectral tail of ``q_s``, ``e q_s`` and ``b_0 q_s`` over a few times."""
@@ -170,7 +201,7 @@ class GridOracle:
             worst = max(worst, *(spectral_tail(box, p) for p in parts))
         return worst
 
-    def _resolved(self, box: Box) -> Box:
+    def _resolved(self, box: Box, *, grow: bool = True) -> Box:
         """``box`` refined by 1.3 until every field is resolved to ``rtol / 10`` (spectral tail),
         else an error that says how far it got."""
         cap = MAX_POINTS[box.dim - 1]
@@ -179,11 +210,12 @@ class GridOracle:
             if tail <= 0.1 * self.rtol:
                 return box
             n = [2 * round(m * 1.3 / 2) for m in box.n]
-            if max(n) > cap:
+            if max(n) > cap or not grow:
                 raise OracleDomainError(
                     f"the grid cannot resolve this instance: with {box.n} points the spectral "
                     f"tail of the error field times the density is {tail:.2g} (needed "
-                    f"<= {0.1 * self.rtol:.2g}; at most {cap} points per axis in {box.dim}-D). "
+                    f"<= {0.1 * self.rtol:.2g}; automatic grids go to {cap} points per axis in "
+                    f"{box.dim}-D). "
                     "Pass a smoother error field, a larger rtol=, or box= with more points"
                 )
             box = Box(box.lower, box.upper, n)
@@ -203,13 +235,16 @@ class GridOracle:
             start=start,
             learned=learned,
         )
-        for name, f in (("learned density", run.rho0 + run.delta), ("tangent", run.u)):
+        scales = (("learned density", run.rho0 + run.delta, 1.0), ("tangent", run.u, None))
+        for name, f, size in scales:
             big = float(box.integrate(np.abs(f)))
+            # the tangent's natural size is |e| rho_0 tau ~ sqrt(eps_star2 at unit scale)
+            ref = max(big, size if size is not None else float(np.sqrt(run.e_star)))
             edge = _edge_mass(box, np.abs(f))
-            if big > 0.0 and edge > EDGE_TOL * big:
-                raise OracleDomainError(
+            if edge > max(EDGE_TOL, 100.0 * rtol) * ref:
+                raise _EdgeError(
                     f"the {name} reaches the edge of the box {box.lower.tolist()}..."
-                    f"{box.upper.tolist()} (weight {edge / big:.2g} there): pass a larger "
+                    f"{box.upper.tolist()} (weight {edge / ref:.2g} there): pass a larger "
                     "margin= or box="
                 )
         return run
@@ -218,20 +253,31 @@ class GridOracle:
         """Every quantity at error scale ``scale`` (``learned=False``: only ``eps_star2`` and
         ``eta``, without the learned density)."""
         scale = check_scalar("scale", scale, low=0.0)
-        coarse = self._run(self.boxes[0], scale, self.rtol, learned)
-        fine = self._run(self.boxes[1], scale, self.rtol / 10.0, learned)
+        for attempt in range(4):
+            try:
+                coarse = self._run(self.boxes[0], scale, self.rtol, learned)
+                fine = self._run(self.boxes[1], scale, self.rtol / 10.0, learned)
+                break
+            except _EdgeError:
+                if not self._auto or attempt == 3:
+                    raise
+                self.margin += 2.0  # the learned law drifted out: widen, keep the spacing
+                self._grow()
         why = f"grid solve on {fine.box.n} points (error: difference from {coarse.box.n})"
 
         def est(f: Any, factor: float = 1.0, extra: float = 0.0) -> Estimate:
             a, b = f(fine) * factor, f(coarse) * factor
-            return Estimate(a, abs(a - b) + 1e-15 * abs(a) + extra, "grid", why)
+            # the finer solve's own time-stepping tolerance is a floor on what it can claim
+            return Estimate(a, abs(a - b) + 0.1 * self.rtol * abs(a) + extra, "grid", why)
 
         e_star = est(lambda r: r.e_star)
-        fisher = est(_fisher)
+        fisher = est(lambda r: _fisher(r)[0], extra=TAIL_FACTOR * _fisher(fine)[1])
         zero = e_star.value <= 0.0
         eta = Estimate(
             0.0 if zero else min(fisher.value / e_star.value, 1.0),
-            0.0 if zero else (fisher.abs_error + e_star.abs_error) / e_star.value,
+            0.0
+            if zero
+            else (fisher.abs_error + fisher.value * e_star.abs_error / e_star.value) / e_star.value,
             "grid",
             "no score error" if zero else why,
         )
@@ -241,7 +287,7 @@ class GridOracle:
         if learned:
             out["eps_hat2"] = est(lambda r: r.e_hat, s2)
             out["path_kl"] = est(lambda r: r.e_hat, 0.5 * s2)
-            out["chi2"] = est(lambda r: _chi2(r)[0], extra=5.0 * _chi2(fine)[1])
+            out["chi2"] = est(lambda r: _chi2(r)[0], extra=TAIL_FACTOR * _chi2(fine)[1])
             out["kl"] = est(_kl)
             learned_law = GridLaw(fine.box, fine.rho0 + fine.delta)
             ideal = (
