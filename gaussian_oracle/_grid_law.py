@@ -203,11 +203,16 @@ def _density_on(law: Any, box: Box) -> FloatArray:
     return np.exp(law.logpdf(box.points)).reshape(box.shape)
 
 
-def _edge_mass(box: Box, f: FloatArray, width: int = 2) -> float:
-    """Integral of ``|f|`` over the outer ``width`` cells of every axis (a tail indicator)."""
+def _edge_cells(box: Box, width: int = 2) -> Any:
+    """Mask of the outer ``width`` cells of every axis."""
     mask = np.zeros(box.shape, dtype=bool)
     for j in range(box.dim):
-        idx = [slice(None)] * box.dim
+        idx: list[Any] = [slice(None)] * box.dim
         idx[j] = np.r_[0:width, box.n[j] - width : box.n[j]]
         mask[tuple(idx)] = True
-    return float(box.integrate(np.where(mask, f, 0.0)))
+    return mask
+
+
+def _edge_mass(box: Box, f: FloatArray, width: int = 2) -> float:
+    """Integral of ``|f|`` over the outer ``width`` cells of every axis (a tail indicator)."""
+    return float(box.integrate(np.where(_edge_cells(box, width), f, 0.0)))
