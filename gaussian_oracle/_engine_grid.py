@@ -136,7 +136,7 @@ class GridOracle:
     >>> from gaussian_oracle import Tanh
     >>> sol = GridOracle(Gaussian(0.0, 0.5), Diffusion(init="exact"), Tanh(0.2)).solve(1.0)
     >>> round(sol.eta.value, 6), sol.eta.method, bool(sol.eta.abs_error < 1e-9)
-    (0.446447, 'grid', True)
+    (0.294251, 'grid', True)
     """
 
     def __init__(

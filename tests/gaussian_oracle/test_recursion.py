@@ -544,7 +544,7 @@ def test_standard_init_recursion_alpha_one_repeats_one_standard_generation():
     assert traj.D_values[1] > exact.D_values[1]  # the N(0, I) start adds its mismatch
 
 
-def test_standard_init_refit_recursion_is_exact_and_reports_monte_carlo_observables():
+def test_standard_init_refit_recursion_is_exact_and_reports_grid_observables():
     data = Gaussian(0.0, 0.8)
     std = Diffusion(T=4.0, t0=0.02, init="standard")
     traj = run_recursion(
@@ -560,10 +560,11 @@ def test_standard_init_refit_recursion_is_exact_and_reports_monte_carlo_observab
     for i, law in enumerate(traj.laws[1:], start=1):
         assert law.n_components == 1
         assert traj.D[i].value == pytest.approx(chi2(law, data).value, rel=1e-12)
-    # q_0 = p (Gaussian): exact linear engine; q_1, q_2 are two-component mixtures: Monte Carlo
+    # q_0 = p (Gaussian): exact linear engine; q_1, q_2 are two-component mixtures in 1-D:
+    # the grid engine from N(0, I) (Fokker-Planck + tangent equations, stated error)
     assert traj.eps_star2[0].method == "closed-form"
-    assert [e.method for e in traj.eps_star2[1:]] == ["monte-carlo"] * 2
-    assert all("N(0, I)" in e.reason for e in traj.eta[1:])
+    assert [e.method for e in traj.eps_star2[1:]] == ["grid"] * 2
+    assert all(e.method == "grid" and e.abs_error < 1e-6 for e in traj.eta[1:])
 
 
 def _paper_geometry(seed=0):
