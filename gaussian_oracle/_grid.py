@@ -87,6 +87,16 @@ class Box:
     def __reduce__(self) -> Any:
         return (Box, (self.lower, self.upper, self.n))
 
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Box)
+            and self.n == other.n
+            and np.array_equal(self.lower, other.lower)
+            and np.array_equal(self.upper, other.upper)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
     @property
     def dim(self) -> int:
         return int(self.lower.size)

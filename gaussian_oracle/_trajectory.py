@@ -2,11 +2,12 @@
 
 File format (:meth:`Trajectory.save`): one NumPy ``.npz`` archive holding the arrays of every
 law (``weights``, ``means``, ``covs``, ``ages`` concatenated over generations, with
-``offsets``), the data law (``data_*``), one group of arrays per sequence of values (value,
-abs_error, method, reason, n_samples, bias, kind; ``present`` marks the generations where a
-value exists), and a JSON string ``meta`` with the scalar settings. It is written to a
-temporary file and renamed (:mod:`gaussian_oracle._files`), so an interruption never leaves a
-partial file. ``Trajectory.load(path) == original`` holds exactly.
+``offsets``; or, for laws on a grid, ``grid_values`` stacked over generations with the box
+``grid_lower``, ``grid_upper``, ``grid_n``), the data law (``data_*``), one group of arrays
+per sequence of values (value, abs_error, method, reason, n_samples, bias, kind; ``present``
+marks the generations where a value exists), and a JSON string ``meta`` with the scalar
+settings. It is written to a temporary file and renamed (:mod:`gaussian_oracle._files`), so an
+interruption never leaves a partial file. ``Trajectory.load(path) == original`` holds exactly.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from ._diffusion import Diffusion
 from ._divergence import Divergence
 from ._errors import OracleDomainError
 from ._files import atomic_write
+from ._grid import Box
+from ._grid_law import GridLaw
 from ._laws import Gaussian, GaussianMixture, Law
 from ._learners import learner_from_config
 from ._validation import FloatArray
@@ -52,8 +55,9 @@ class Trajectory:
         ``i = 0 .. G-1``; :meth:`learners` rebuilds the learners.
     data : Gaussian or GaussianMixture
         The data law ``p``.
-    laws : tuple of GaussianMixture
-        ``p_hat_0 .. p_hat_G`` (components with ages, merged).
+    laws : tuple of GaussianMixture, or of GridLaw
+        ``p_hat_0 .. p_hat_G`` (components with ages, merged); GridLaws on one box when the
+        run went through the grid recursion (``settings["engine"] == "grid"``).
     D : tuple of Divergence
         ``D_i = chi2(p_hat_i || p)`` for ``i = 0 .. G``.
     I : tuple of Divergence
@@ -82,7 +86,7 @@ class Trajectory:
     diffusion: Diffusion
     learner: tuple[dict[str, Any], ...]
     data: Law
-    laws: tuple[GaussianMixture, ...]
+    laws: tuple[Any, ...]
     D: tuple[Divergence, ...]
     I: tuple[Divergence, ...]  # noqa: E741 - the paper's name
     I_ideal: tuple[Divergence | None, ...]
@@ -155,18 +159,26 @@ class Trajectory:
                 f"path={str(path)!r}: the folder {str(folder)!r} is not writable"
             )
         data = self.data if isinstance(self.data, GaussianMixture) else None
-        sizes = [law.n_components for law in self.laws]
+        on_grid = bool(self.laws) and isinstance(self.laws[0], GridLaw)
+        mixtures = () if on_grid else self.laws
+        sizes = [law.n_components for law in mixtures]
+        d = self.data.dim
         arrays: dict[str, Any] = {
-            "offsets": np.concatenate([[0], np.cumsum(sizes)]),
-            "weights": np.concatenate([law.weights for law in self.laws]),
-            "means": np.concatenate([law.means for law in self.laws]),
-            "covs": np.concatenate([law.covs for law in self.laws]),
-            "ages": np.concatenate([law.ages for law in self.laws]),
+            "offsets": np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            "weights": np.concatenate([np.zeros(0)] + [law.weights for law in mixtures]),
+            "means": np.concatenate([np.zeros((0, d))] + [law.means for law in mixtures]),
+            "covs": np.concatenate([np.zeros((0, d, d))] + [law.covs for law in mixtures]),
+            "ages": np.concatenate([np.zeros(0, dtype=np.int64)] + [law.ages for law in mixtures]),
             "data_weights": np.ones(1) if data is None else data.weights,
             "data_means": self.data.mean[None] if data is None else data.means,
             "data_covs": self.data.cov[None] if data is None else data.covs,
             "data_ages": np.zeros(1, dtype=np.int64) if data is None else data.ages,
         }
+        if on_grid:
+            box = self.laws[0].box
+            arrays["grid_values"] = np.stack([law.values for law in self.laws])
+            arrays["grid_lower"], arrays["grid_upper"] = box.lower, box.upper
+            arrays["grid_n"] = np.asarray(box.n, dtype=np.int64)
         for name in _SEQUENCES:
             for key, val in _pack(getattr(self, name)).items():
                 arrays[f"{name}_{key}"] = val
@@ -208,10 +220,13 @@ class Trajectory:
                     f"(format {meta.get('format')!r})"
                 )
             off = z["offsets"]
-            laws = tuple(
+            laws: tuple[Any, ...] = tuple(
                 GaussianMixture(z["weights"][a:b], z["means"][a:b], z["covs"][a:b], z["ages"][a:b])
                 for a, b in pairwise(off)
             )
+            if "grid_values" in z.files:
+                box = Box(z["grid_lower"], z["grid_upper"], [int(m) for m in z["grid_n"]])
+                laws = tuple(GridLaw(box, v) for v in z["grid_values"])
             mixture = GaussianMixture(
                 z["data_weights"], z["data_means"], z["data_covs"], z["data_ages"]
             )
