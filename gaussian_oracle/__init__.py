@@ -33,6 +33,8 @@ GridOracle, GridSolution -- Fokker–Planck and tangent equations on a grid: eve
                        one generation for any error field and any mixture, with its error.
 GridLaw, Box, box_for -- densities on a periodic grid (pdf, moments, sampling, P_t, chi2, KL).
 Aligned, TimeOnly, Tanh, RotatedScore, random_direction, kde_error -- ready-made error fields.
+helmholtz_split, GradientPart, split_energies, affine_gradient_part -- the part of an error
+                       that moves mass (weighted Helmholtz split; the endpoint sees only it).
 
 Engines (one protocol)
 ----------------------
@@ -89,6 +91,13 @@ from ._errors import (
 from ._estimate import Estimate, Kind, Method
 from ._grid import Box, box_for
 from ._grid_law import GridLaw
+from ._helmholtz import (
+    GradientPart,
+    HelmholtzSplit,
+    affine_gradient_part,
+    helmholtz_split,
+    split_energies,
+)
 from ._law_tools import as_mixture
 from ._laws import Gaussian, GaussianMixture, Law
 from ._learners import (
@@ -139,9 +148,11 @@ __all__ = [
     "Gaussian",
     "GaussianMixture",
     "GenerationSolution",
+    "GradientPart",
     "GridLaw",
     "GridOracle",
     "GridSolution",
+    "HelmholtzSplit",
     "Kind",
     "Law",
     "Learner",
@@ -163,11 +174,13 @@ __all__ = [
     "Tanh",
     "TimeOnly",
     "Trajectory",
+    "affine_gradient_part",
     "as_mixture",
     "box_for",
     "chi2",
     "chi2_tail_check",
     "convolve",
+    "helmholtz_split",
     "kde_error",
     "kl",
     "learner_from_config",
@@ -181,6 +194,7 @@ __all__ = [
     "score",
     "simulate_reverse",
     "solve_generation",
+    "split_energies",
     "standard_init_endpoint",
     "supporting_engines",
     "unregister_engine",
