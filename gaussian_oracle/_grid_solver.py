@@ -17,7 +17,9 @@ one system of ODEs in ``tau`` (method of lines; Fourier in space, :class:`Box`):
 * the energies ``int E_{rho_0} |e|^2 dtau`` and ``int E_{rho_eps} |e|^2 dtau`` (unit scale).
 
 ``b_0 = y / 2 + grad log q_s`` is the ideal drift. Time stepping: ``scipy.integrate.solve_ivp``
-with the 8th-order Dormand–Prince method (DOP853) at the given ``rtol``.
+with the 8th-order Dormand–Prince method (DOP853) at the given ``rtol``; in 1-D on fine grids
+the implicit Radau method with the exact (dense) Jacobian, since the explicit step is bounded
+by the spectral Laplacian.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ from ._grid import Box
 from ._validation import FloatArray, _show
 
 __all__ = ["GridRun", "field_on", "integrate_generation"]
+
+#: in 1-D, from this many points on the implicit Radau method with the dense Jacobian replaces
+#: DOP853, whose step the spectral Laplacian bounds like 1/n^2 (measured: 2.4x faster at 330
+#: and 430 points, 7x slower at 100-230; both agree to 1e-13)
+IMPLICIT_FROM = 300
 
 
 def field_on(error: Any, box: Box, s: float) -> FloatArray:
@@ -137,7 +144,10 @@ def integrate_generation(
         [np.full(size, scales[name]) for name in names]
         + [np.full(2, 1e-3 * rtol * e_size**2 * diffusion.horizon)]
     )
-    sol = solve_ivp(rhs, (0.0, diffusion.horizon), z0, method="DOP853", rtol=rtol, atol=atol)
+    method, extra = "DOP853", {}
+    if d == 1 and size >= IMPLICIT_FROM:
+        method, extra = "Radau", {"jac": _jacobian_1d(box, marginals, error, T, scale, at, exact)}
+    sol = solve_ivp(rhs, (0.0, diffusion.horizon), z0, method=method, rtol=rtol, atol=atol, **extra)
     if not sol.success:
         raise OracleDomainError(f"the grid integration failed: {sol.message}")
     zf = sol.y[:, -1]
@@ -145,6 +155,47 @@ def integrate_generation(
     rho0 = marginals.density(box, diffusion.t0) if exact else fields[at["rho0"]]
     delta = fields[at["delta"]] if learned else np.zeros(shape)
     return GridRun(box, scale, rho0, delta, fields[at["u"]], float(zf[-2]), float(zf[-1]), calls[0])
+
+
+def _jacobian_1d(
+    box: Box, marginals: Any, error: Any, T: float, scale: float, at: dict[str, int], exact: bool
+) -> Any:
+    """The Jacobian of the 1-D system (it is linear in the state): Fourier differentiation
+    matrices around ``-D diag(b) + 1/2 D2`` per block, for the implicit Radau method."""
+    n = box.n[0]
+    eye = np.eye(n)
+    dmat = box.divergence(eye[:, None, :]).T  # column j: derivative of the j-th unit vector
+    d2 = box.laplacian(eye).T
+    blocks = len(at)
+    size = blocks * n + 2
+
+    def jac(tau: float, z: FloatArray) -> FloatArray:
+        s = T - tau
+        b0 = marginals.drift(box, s)[0]
+        e = field_on(error, box, s)[0]
+        op = -dmat * b0[None, :] + 0.5 * d2
+        de = -dmat * e[None, :]
+        J = np.zeros((size, size))
+
+        def put(row: str, col: str, m: FloatArray) -> None:
+            r, c = at[row] * n, at[col] * n
+            J[r : r + n, c : c + n] += m
+
+        put("u", "u", op)
+        e2 = box.cell * e * e
+        if "delta" in at:
+            put("delta", "delta", op + scale * de)
+            J[-1, at["delta"] * n : (at["delta"] + 1) * n] = e2
+        if not exact:
+            put("rho0", "rho0", op)
+            put("u", "rho0", de)
+            if "delta" in at:
+                put("delta", "rho0", scale * de)
+                J[-1, at["rho0"] * n : (at["rho0"] + 1) * n] = e2
+            J[-2, at["rho0"] * n : (at["rho0"] + 1) * n] = e2
+        return J
+
+    return jac
 
 
 class MixtureMarginals:
