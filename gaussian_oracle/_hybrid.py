@@ -20,12 +20,9 @@ from ._grid import Box
 from ._grid_law import GridLaw
 from ._grid_solver import MixtureMarginals
 from ._law_tools import as_mixture
-from ._laws import Gaussian, GaussianMixture
+from ._laws import GaussianMixture
 from ._learners import (
-    AffinePushforward,
     ExactScore,
-    FiniteSampleKDE,
-    FiniteSampleRefit,
     PopulationKDE,
 )
 from ._validation import FloatArray
@@ -125,24 +122,4 @@ def learn_hybrid(learner: Any, q: HybridLaw, box: Box, rng: np.random.Generator)
         smooth = box._ifft(np.exp(-0.5 * learner.h**2 * k2) * box._fft(q.grid.values))
         closed = convolve(q.closed, learner.h) if q.closed is not None else None
         return HybridLaw(q.a, closed, GridLaw(box, np.maximum(smooth, 0.0)))
-    if isinstance(learner, FiniteSampleKDE | FiniteSampleRefit):
-        # samples of q: the closed part exactly, the grid part by its histogram (covariance
-        # larger by h^2 / 12 per axis, far below the 1 / n sampling error of these learners)
-        n = learner.n
-        k = int(rng.binomial(n, q.a)) if q.closed is not None else 0
-        parts = [q.closed.sample(k, rng)] if k and q.closed is not None else []
-        if n - k:
-            parts.append(q.grid.sample(n - k, rng))
-        x = np.concatenate(parts)
-        if isinstance(learner, FiniteSampleKDE):
-            law = GaussianMixture(np.full(n, 1.0 / n), x, learner.h**2 * np.eye(box.dim))
-        else:
-            c = x - x.mean(axis=0)
-            law = as_mixture(Gaussian(x.mean(axis=0), c.T @ c / n))
-        return HybridLaw(1.0, law, None)
-    if isinstance(learner, AffinePushforward):
-        raise OracleDomainError(
-            "AffinePushforward on a grid law is not supported yet (it needs the image of a "
-            "grid density under x -> A x + b); use it with init='exact'"
-        )
     raise OracleDomainError(f"learner={learner!r} is not supported by the grid recursion")
