@@ -82,13 +82,18 @@ def _trusted(rho0: Any) -> Any:
     return rho0 > TRUST_FLOOR * float(np.max(rho0))
 
 
-def _ratio2(run: GridRun, f: Any) -> tuple[float, float]:
-    """``int f^2 / rho_0`` where ``rho_0`` is trusted, and the integrand's weight on the band
-    of two cells next to where it is not (a tail indicator: the part beyond is not seen)."""
-    ok = _trusted(run.rho0)
-    g = np.where(ok, f**2 / np.where(ok, run.rho0, 1.0), 0.0)
+def masked_ratio(box: Box, f: Any, ref: Any) -> tuple[float, float]:
+    """``int f^2 / ref`` where ``ref`` is trusted (above :data:`TRUST_FLOOR` of its peak), and
+    the integrand's weight on the band of two cells next to where it is not (a tail indicator:
+    the part beyond is not seen)."""
+    ok = _trusted(ref)
+    g = np.where(ok, f**2 / np.where(ok, ref, 1.0), 0.0)
     band = ok & binary_dilation(~ok, iterations=2)
-    return float(run.box.integrate(g)), float(run.box.integrate(np.where(band, g, 0.0)))
+    return float(box.integrate(g)), float(box.integrate(np.where(band, g, 0.0)))
+
+
+def _ratio2(run: GridRun, f: Any) -> tuple[float, float]:
+    return masked_ratio(run.box, f, run.rho0)
 
 
 def _fisher(run: GridRun) -> tuple[float, float]:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ._diffusion import Diffusion
 from ._divergence import chi2
-from ._engine_grid import _chi2, _fisher
+from ._engine_grid import _chi2, _fisher, masked_ratio
 from ._errors import OracleDomainError
 from ._estimate import Estimate
 from ._gaussian import Gaussian
@@ -63,9 +63,8 @@ def _on(law: Any, box: Box) -> FloatArray:
 
 
 def _ratio(box: Box, num: FloatArray, ref: FloatArray) -> float:
-    """``int num^2 / ref`` where ``ref`` is above round-off (1e-16 of its peak)."""
-    ok = ref > 1e-16 * float(np.max(ref))
-    return float(box.integrate(np.where(ok, num**2 / np.where(ok, ref, 1.0), 0.0)))
+    """``int num^2 / ref`` where ``ref`` is above round-off (the engine's trust floor)."""
+    return masked_ratio(box, num, ref)[0]
 
 
 class _Unresolved(OracleDomainError):
