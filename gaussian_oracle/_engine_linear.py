@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._diffusion import Diffusion
+from ._error_fields import Aligned, TimeOnly
 from ._errors import OracleDomainError
 from ._estimate import Estimate
 from ._law_tools import single_gaussian
@@ -47,8 +48,17 @@ class LinearEngine:
 
     @staticmethod
     def _parts(data: Any, error: Any) -> tuple[Any, AffineError | None]:
-        affine = error.affine() if isinstance(error, ScoreDifference) else error
-        return single_gaussian(data), affine if isinstance(affine, AffineError) else None
+        """The data as a Gaussian and the error as an :class:`AffineError` (None where not):
+        a :class:`ScoreDifference` of two Gaussians and the affine ready-made fields
+        (:class:`Aligned`, :class:`TimeOnly`) say so through their ``affine()``."""
+        g = single_gaussian(data)
+        if isinstance(error, Aligned):
+            affine: Any = error.affine(data.dim)
+        elif isinstance(error, ScoreDifference | TimeOnly):
+            affine = error.affine()
+        else:
+            affine = error
+        return g, affine if isinstance(affine, AffineError) else None
 
     def supports(
         self, data: Any, error: Any, diffusion: Diffusion, *, scale: float = 1.0

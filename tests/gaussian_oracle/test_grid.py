@@ -34,6 +34,7 @@ from gaussian_oracle import (
     ou_transition,
     simulate_reverse,
     solve_generation,
+    supporting_engines,
 )
 
 SHORT = {"T": 2.0, "t0": 0.05}  # a shorter horizon: fewer time steps, same equations
@@ -162,6 +163,15 @@ def test_auto_picks_the_grid_for_nonlinear_errors_in_low_dimension():
     sol = solve_generation(Gaussian(0.0, 1.0), Tanh(0.1), Diffusion(**SHORT))
     assert sol.engine == "grid" and "linear: the error is not affine" in sol.reason
     assert pickle.loads(pickle.dumps(sol)).eta == sol.eta
+
+
+def test_affine_ready_made_fields_go_to_the_exact_linear_engine():
+    data, d = Gaussian([0.0, 0.0], [[1.0, 0.2], [0.2, 0.5]]), Diffusion(**SHORT)
+    for err in (Aligned(0.4), TimeOnly([0.3, 0.1]), TimeOnly.zero_mean([0.3, 0.1], d)):
+        sol = solve_generation(data, err, d)
+        assert sol.engine == "linear" and sol.exact
+    reasons = supporting_engines(data, Tanh(0.2), d)  # a nonlinear field: not the linear one
+    assert reasons["linear"] == "the error is not affine" and reasons["grid"] is None
 
 
 def test_ready_made_fields_match_their_affine_forms():
