@@ -112,7 +112,8 @@ def _sequences(
         q_grid = q.on(box)
         out["refreshed"].append(_ratio(box, q_grid - p_grid, p_grid))
         learned = learn_hybrid(learner, q, box, rng)
-        mq, ml = HybridMarginals(q), HybridMarginals(learned)
+        mq = HybridMarginals(q)
+        ml = mq if learned is q else HybridMarginals(learned)  # ExactScore: one set of marginals
         start = delta0 = None
         if diffusion.init == "standard":
             start = _on(Gaussian(np.zeros(box.dim), np.eye(box.dim)), box)
