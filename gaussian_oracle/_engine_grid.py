@@ -26,9 +26,9 @@ from ._diffusion import Diffusion
 from ._errors import OracleDomainError
 from ._estimate import Estimate
 from ._gaussian import Gaussian
-from ._grid import Box, box_for, spectral_tail
+from ._grid import MAX_POINTS, Box, box_for
 from ._grid_law import GridLaw, _edge_mass
-from ._grid_solver import GridRun, MixtureMarginals, field_on, integrate_generation
+from ._grid_solver import GridRun, MixtureMarginals, integrate_generation, resolution_tail
 from ._law_tools import as_mixture, check_law
 from ._operations import ou_transition
 from ._score_errors import ScoreDifference, check_error
@@ -47,8 +47,6 @@ TAIL_FACTOR = 5.0
 #: relative edge weight of the learned density or tangent that means "the box is too small"
 #: (or 100 rtol, above the aliasing plateau a resolved solve leaves there)
 EDGE_TOL = 1e-11
-#: most points per axis the automatic resolution goes to (1-D, 2-D): memory and time
-MAX_POINTS = (4096, 320)
 
 
 class _EdgeError(OracleDomainError):
@@ -76,6 +74,14 @@ class GridSolution:
     chi2_training: Estimate | None
     kl_training: Estimate | None
     rhs_calls: int
+
+
+def refined_estimate(
+    fine: float, coarse: float, rtol: float, why: str, extra: float = 0.0
+) -> Estimate:
+    """The finer solve's value; its error the difference from the coarser one, plus the finer
+    solve's own time tolerance ``rtol`` (a floor on what it can claim) and ``extra``."""
+    return Estimate(fine, abs(fine - coarse) + rtol * abs(fine) + extra, "grid", why)
 
 
 def _trusted(rho0: Any) -> Any:
@@ -180,8 +186,7 @@ class GridOracle:
         self._set(box)
 
     def _set(self, box: Box) -> None:
-        fine = Box(box.lower, box.upper, [2 * round(m * self.refine / 2) for m in box.n])
-        self.boxes: tuple[Box, Box] = (box, fine)
+        self.boxes: tuple[Box, Box] = (box, box.refined(self.refine))
 
     def _grow(self) -> None:
         """The automatic box widened by the current margin, at the same spacing."""
@@ -194,18 +199,8 @@ class GridOracle:
         self._set(Box(wide.lower, wide.upper, n))
 
     def _tail(self, box: Box) -> float:
-        """Worst spectral tail of ``q_s``, ``e q_s`` and ``b_0 q_s`` over a few times."""
-        marg = MixtureMarginals(self.data)
-        worst = 0.0
-        for s in np.linspace(self.diffusion.t0, self.diffusion.T, 5):
-            rho = marg.density(box, float(s))
-            parts = [
-                rho,
-                field_on(self.error, box, float(s)) * rho,
-                marg.drift(box, float(s)) * rho,
-            ]
-            worst = max(worst, *(spectral_tail(box, p) for p in parts))
-        return worst
+        times = np.linspace(self.diffusion.t0, self.diffusion.T, 5)
+        return resolution_tail(box, MixtureMarginals(self.data), self.error, times)
 
     def _resolved(self, box: Box, *, grow: bool = True) -> Box:
         """``box`` refined by 1.3 until every field is resolved to ``rtol / 10`` (spectral tail),
@@ -215,8 +210,8 @@ class GridOracle:
             tail = self._tail(box)
             if tail <= 0.1 * self.rtol:
                 return box
-            n = [2 * round(m * 1.3 / 2) for m in box.n]
-            if max(n) > cap or not grow:
+            finer = box.refined(1.3)
+            if max(finer.n) > cap or not grow:
                 raise OracleDomainError(
                     f"the grid cannot resolve this instance: with {box.n} points the spectral "
                     f"tail of the error field times the density is {tail:.2g} (needed "
@@ -224,7 +219,7 @@ class GridOracle:
                     f"{box.dim}-D). "
                     "Pass a smoother error field, a larger rtol=, or box= with more points"
                 )
-            box = Box(box.lower, box.upper, n)
+            box = finer
 
     def _run(self, box: Box, scale: float, rtol: float, learned: bool) -> GridRun:
         start = None
@@ -273,8 +268,7 @@ class GridOracle:
 
         def est(f: Any, factor: float = 1.0, extra: float = 0.0) -> Estimate:
             a, b = f(fine) * factor, f(coarse) * factor
-            # the finer solve's own time-stepping tolerance is a floor on what it can claim
-            return Estimate(a, abs(a - b) + 0.1 * self.rtol * abs(a) + extra, "grid", why)
+            return refined_estimate(a, b, 0.1 * self.rtol, why, extra)
 
         e_star = est(lambda r: r.e_star)
         fisher = est(lambda r: _fisher(r)[0], extra=TAIL_FACTOR * _fisher(fine)[1])

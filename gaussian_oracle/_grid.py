@@ -23,7 +23,7 @@ from ._errors import OracleDomainError
 from ._law_tools import components
 from ._validation import FloatArray, as_float_array
 
-__all__ = ["Box", "box_for", "spectral_tail"]
+__all__ = ["MAX_POINTS", "Box", "box_for", "spectral_tail"]
 
 #: tail mass allowed outside the box, per law (the issue's target: < 1e-14)
 TAIL_MASS = 1e-14
@@ -31,6 +31,8 @@ TAIL_MASS = 1e-14
 #: Gaussian of width sd on spacing h is exp(-2 pi^2 (sd / h)^2); 2.4 points per sd puts it at
 #: 1e-50, so the error left is the derivatives' and products' (measured: 1e-12 relative)
 POINTS_PER_SD = 2.4
+#: most points per axis an automatic grid refines to (1-D, 2-D): memory and time
+MAX_POINTS = (4096, 320)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -100,6 +102,10 @@ class Box:
     @property
     def dim(self) -> int:
         return int(self.lower.size)
+
+    def refined(self, factor: float) -> Box:
+        """The same box with about ``factor`` times the points per axis (rounded to even)."""
+        return Box(self.lower, self.upper, [2 * round(m * factor / 2) for m in self.n])
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -23,13 +23,13 @@ import numpy as np
 
 from ._diffusion import Diffusion
 from ._divergence import chi2
-from ._engine_grid import _chi2, _fisher, masked_ratio
+from ._engine_grid import _chi2, _fisher, masked_ratio, refined_estimate
 from ._errors import OracleDomainError
 from ._estimate import Estimate
 from ._gaussian import Gaussian
-from ._grid import Box, box_for, spectral_tail
+from ._grid import MAX_POINTS, Box, box_for
 from ._grid_law import GridLaw, _edge_mass
-from ._grid_solver import field_on, integrate_generation
+from ._grid_solver import integrate_generation, resolution_tail
 from ._hybrid import HybridLaw, HybridMarginals, learn_hybrid, mixed
 from ._law_tools import as_mixture, check_law
 from ._laws import Law
@@ -75,12 +75,11 @@ def _check_resolved(
     box: Box, mq: HybridMarginals, error: Any, diffusion: Diffusion, rtol: float, step: int
 ) -> None:
     """Refuse a generation whose fields the grid does not resolve to ``rtol / 10`` (spectral
-    tail of ``e q_s`` and ``b_0 q_s``): mixtures with close modes put poles of the score near
-    the real axis, and an unresolved drift would make the time stepping crawl or be wrong."""
-    for s in (diffusion.t0, 0.5 * (diffusion.t0 + diffusion.T), diffusion.T):
-        rho = mq.density(box, s)
-        e = field_on(error, box, s)
-        tail = max(spectral_tail(box, e * rho), spectral_tail(box, mq.drift(box, s) * rho))
+    tail of ``q_s``, ``e q_s`` and ``b_0 q_s``): mixtures with close modes put poles of the
+    score near the real axis, and an unresolved drift would make the stepping crawl or fail."""
+    times = (diffusion.t0, 0.5 * (diffusion.t0 + diffusion.T), diffusion.T)
+    for s in times:
+        tail = resolution_tail(box, mq, error, (s,))
         if tail > 0.1 * rtol:
             raise _Unresolved(
                 f"generation {step}: the grid recursion cannot resolve the score on {box.n} "
@@ -192,7 +191,6 @@ def grid_recursion(
         coarse = Box(coarse.lower, coarse.upper, [2 * (int(points) // 2)] * data.dim)
     else:  # refine until generation 0's fields are resolved (later ones are checked)
         q0 = mixed(alpha, data, p_hat_0)
-        cap = (4096, 320)[data.dim - 1]
         while True:
             l0 = learn_hybrid(learners[0], q0, coarse, np.random.default_rng(0))
             m0 = HybridMarginals(q0)
@@ -202,15 +200,12 @@ def grid_recursion(
                 )
                 break
             except _Unresolved:
-                n = [2 * round(m * 1.3 / 2) for m in coarse.n]
-                if max(n) > cap:
+                if max(coarse.refined(1.3).n) > MAX_POINTS[data.dim - 1]:
                     raise
-                coarse = Box(coarse.lower, coarse.upper, n)
-    fine = Box(coarse.lower, coarse.upper, [2 * round(m * 1.3 / 2) for m in coarse.n])
+                coarse = coarse.refined(1.3)
     seed = int(rng.integers(2**63))
-    cap = (4096, 320)[data.dim - 1]
     while True:
-        fine = Box(coarse.lower, coarse.upper, [2 * round(m * 1.3 / 2) for m in coarse.n])
+        fine = coarse.refined(1.3)
         try:
             runs = [
                 _sequences(
@@ -228,14 +223,13 @@ def grid_recursion(
             ]
             break
         except _Unresolved:
-            n = [2 * round(m * 1.3 / 2) for m in coarse.n]
-            if points is not None or max(n) > cap:
+            if points is not None or max(coarse.refined(1.3).n) > MAX_POINTS[data.dim - 1]:
                 raise
-            coarse = Box(coarse.lower, coarse.upper, n)
+            coarse = coarse.refined(1.3)
     why = f"grid recursion on {fine.n} points (error: difference from {coarse.n})"
     seqs = {
         name: tuple(
-            Estimate(a, abs(a - b) + 0.1 * rtol * abs(a), "grid", why)
+            refined_estimate(a, b, 0.1 * rtol, why)
             for a, b in zip(runs[1][1][name], runs[0][1][name], strict=True)
         )
         for name in runs[1][1]
