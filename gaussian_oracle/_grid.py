@@ -60,6 +60,8 @@ class Box:
     upper: FloatArray
     n: tuple[int, ...]
     _k: tuple[FloatArray, ...] = field(init=False, repr=False)
+    _points: FloatArray = field(init=False, repr=False)
+    _waves: dict[tuple[int, bool], FloatArray] = field(init=False, repr=False)
 
     def __init__(self, lower: Any, upper: Any, n: Iterable[int]) -> None:
         lo = np.atleast_1d(as_float_array("lower", lower)).copy()
@@ -85,6 +87,11 @@ class Box:
             for j, (m, h) in enumerate(zip(sizes, (hi - lo) / np.asarray(sizes), strict=True))
         ]
         object.__setattr__(self, "_k", tuple(ks))
+        mesh = np.meshgrid(*self.axes, indexing="ij")
+        pts = np.stack([m.ravel() for m in mesh], axis=-1)
+        pts.setflags(write=False)
+        object.__setattr__(self, "_points", pts)
+        object.__setattr__(self, "_waves", {})
 
     def __reduce__(self) -> Any:
         return (Box, (self.lower, self.upper, self.n))
@@ -128,9 +135,8 @@ class Box:
 
     @property
     def points(self) -> FloatArray:
-        """Every grid point, shape ``(prod(n), d)`` in C order of the grid."""
-        mesh = np.meshgrid(*self.axes, indexing="ij")
-        return np.stack([m.ravel() for m in mesh], axis=-1)
+        """Every grid point, shape ``(prod(n), d)`` in C order of the grid (read-only)."""
+        return self._points
 
     def integrate(self, f: FloatArray) -> FloatArray:
         """Trapezoid (periodic) integral over the grid axes (the last ``d`` axes of ``f``)."""
@@ -143,13 +149,19 @@ class Box:
         return sfft.irfftn(g, s=self.n, axes=tuple(range(-self.dim, 0)))
 
     def _wave(self, axis: int, nyquist: bool) -> Any:
+        cached = self._waves.get((axis, nyquist))
+        if cached is not None:
+            return cached
         k = self._k[axis].copy()
         m = self.n[axis]
         if not nyquist:  # odd derivatives of the Nyquist mode are not real: drop it
             k[m // 2] = 0.0
         shape = [1] * self.dim
         shape[axis] = k.size
-        return k.reshape(shape)
+        k = k.reshape(shape)
+        k.setflags(write=False)
+        self._waves[(axis, nyquist)] = k
+        return k
 
     def divergence(self, flux: FloatArray) -> FloatArray:
         """``sum_j d_j flux[..., j, grid]`` for a flux of shape ``(..., d, *n)``."""

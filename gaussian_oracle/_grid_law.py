@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import fft as sfft
 from scipy.interpolate import RegularGridInterpolator
+from scipy.signal import resample
 
 from ._errors import OracleDomainError, OracleShapeError
 from ._estimate import Estimate
+from ._fourier_ou import ou_apply
 from ._grid import Box
 from ._validation import FloatArray, check_positive_int, check_rng, check_scalar
 
@@ -30,28 +31,6 @@ NEGATIVE_TOL = 1e-9
 #: leaves ~1e-16 of the peak everywhere)
 RATIO_FLOOR = 1e-13
 _ORDERS = {1: "linear", 3: "cubic", 5: "quintic"}
-
-
-def _transition_matrix(box: Box, axis: int, t: float) -> FloatArray:
-    """Matrix of ``P_t`` along ``axis`` on the grid: ``(P_t g)^(k) = g^(a k) exp(-v k^2 / 2)``
-    with ``a = e^{-t/2}``, ``v = 1 - e^{-t}`` and ``g^(w) = h sum_j g_j e^{-i w x_j}`` (the
-    Fourier transform of the grid function; exact for band-limited ``g``, and the contraction
-    keeps ``a k`` inside the band)."""
-    n, lo, hi = box.n[axis], box.lower[axis], box.upper[axis]
-    h, width = (hi - lo) / n, hi - lo
-    x = lo + h * np.arange(n)
-    k = 2.0 * np.pi * sfft.fftfreq(n, h)
-    a, v = np.exp(-0.5 * t), -np.expm1(-t)
-    forward = np.exp(-1j * np.outer(a * k, x)) * h  # (k, j)
-    back = np.exp(1j * np.outer(x, k)) / width  # (m, k)
-    return np.real((back * np.exp(-0.5 * v * k * k)) @ forward)
-
-
-def _along(mats: list[FloatArray], f: FloatArray) -> FloatArray:
-    out = f
-    for axis, m in enumerate(mats):
-        out = np.moveaxis(np.tensordot(m, np.moveaxis(out, axis, 0), axes=1), 0, axis)
-    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False, init=False)
@@ -159,15 +138,32 @@ class GridLaw:
         return self.box.points[cells] + (rng.random((n, self.dim)) - 0.5) * h
 
     def ou_transition(self, t: float) -> GridLaw:
-        """``P_t`` of this law on the same box, by its Fourier transform (exact for the
-        band-limited grid function; the box must hold ``P_t`` of the law too)."""
+        """``P_t`` of this law on the same box, by its Fourier transform at the contracted
+        frequencies (a chirp-z transform, :mod:`._fourier_ou`; exact for the band-limited grid
+        function; the box must hold ``P_t`` of the law too)."""
         t = check_scalar("t", t, low=0.0)
         if t == 0.0:
             return self
-        mats = [_transition_matrix(self.box, j, t) for j in range(self.dim)]
-        out = _along(mats, np.asarray(self.values))
+        out = ou_apply(self.box, np.asarray(self.values), t)
         peak = float(np.max(out))
         return GridLaw(self.box, np.where(out < 1e-15 * peak, np.maximum(out, 0.0), out))
+
+    def resampled(self, box: Box) -> GridLaw:
+        """This law on ``box`` (same bounds, any number of points) by trigonometric
+        interpolation (``scipy.signal.resample``): exact for the band-limited grid function."""
+        if not (
+            np.array_equal(box.lower, self.box.lower) and np.array_equal(box.upper, self.box.upper)
+        ):
+            raise OracleDomainError(
+                f"resampled needs a box with the same bounds {self.box.lower.tolist()}.."
+                f"{self.box.upper.tolist()}; got {box.lower.tolist()}..{box.upper.tolist()}"
+            )
+        out = np.asarray(self.values)
+        for axis, m in enumerate(box.n):
+            if m != out.shape[axis]:
+                out = resample(out, m, axis=axis)
+        peak = float(np.max(out))
+        return GridLaw(box, np.where(out < 1e-15 * peak, np.maximum(out, 0.0), out))
 
     def _ratio(self, other: Any, integrand: Any, what: str) -> Estimate:
         q = other.values if isinstance(other, GridLaw) else _density_on(other, self.box)

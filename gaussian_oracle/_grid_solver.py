@@ -3,8 +3,10 @@
 In reverse time ``tau in [0, T - t0]`` (forward time ``s = T - tau``) the engine integrates, as
 one system of ODEs in ``tau`` (method of lines; Fourier in space, :class:`Box`):
 
-* the ideal density ``rho_0``: the forward marginal ``q_s`` in closed form under exact init,
-  else ``d rho_0 = -div(b_0 rho_0) + 1/2 Lap rho_0`` from ``N(0, I)``;
+* the ideal density ``rho_0``: the forward marginal ``q_s`` in closed form under exact init;
+  under the standard init its deficit ``w = rho_0 - q_s``, which solves the same equation
+  ``d w = -div(b_0 w) + 1/2 Lap w`` (``q_s`` solves it exactly) from ``N(0, I) - q_T``: a
+  difference again, so the tolerance is relative to the init error, not to the density;
 * the learned-minus-ideal density ``delta = rho_eps - rho_0`` (a difference, so that small
   errors keep their relative accuracy)::
 
@@ -35,12 +37,17 @@ from ._errors import OracleDomainError, OracleShapeError
 from ._grid import Box, spectral_tail
 from ._validation import FloatArray, _show
 
-__all__ = ["GridRun", "field_on", "integrate_generation", "resolution_tail"]
+__all__ = ["GridRun", "field_on", "implicit_on", "integrate_generation", "resolution_tail"]
 
 #: in 1-D, from this many points on the implicit Radau method with the dense Jacobian replaces
 #: DOP853, whose step the spectral Laplacian bounds like 1/n^2 (measured: 2.4x faster at 330
 #: and 430 points, 7x slower at 100-230; both agree to 1e-13)
 IMPLICIT_FROM = 300
+
+
+def implicit_on(box: Box) -> bool:
+    """Whether :func:`integrate_generation` steps ``box`` with Radau (else DOP853)."""
+    return box.dim == 1 and box.n[0] >= IMPLICIT_FROM
 
 
 def field_on(error: Any, box: Box, s: float) -> FloatArray:
@@ -96,13 +103,16 @@ def integrate_generation(
     start: FloatArray | None = None,
     learned: bool = True,
     delta0: FloatArray | None = None,
+    tangent: bool = True,
 ) -> GridRun:
     """Integrate the system of the module docstring.
 
     ``marginals`` gives the training law's forward marginals on the grid:
     ``marginals.drift(box, s)`` (``b_0``, shape ``(d, *n)``) and ``marginals.density(box, s)``
     (``q_s``). ``start`` is the initial ideal density on the grid (None: exact init, ``q_T``).
-    ``learned=False`` leaves out ``delta`` and the learned energy (returned as zeros).
+    ``learned=False`` leaves out ``delta`` and the learned energy (returned as zeros);
+    ``tangent=False`` leaves out ``u`` (returned as zeros): for an error known to vanish
+    (a learner whose learned law is the training law) both stay zero.
     ``delta0``: the learned minus the ideal start (default 0: both start at the same law; a
     learner given as a law ``q~`` under exact init starts at ``q~_T``, THEORY.md §1).
     """
@@ -121,7 +131,7 @@ def integrate_generation(
         ),
         1e-100,  # a zero error: keep every tolerance positive
     )
-    names = (["delta"] if learned else []) + ["u"] + ([] if exact else ["rho0"])
+    names = (["delta"] if learned else []) + (["u"] if tangent else []) + ([] if exact else ["w"])
     at = {name: k for k, name in enumerate(names)}
     blocks = len(names)
     calls = [0]
@@ -132,9 +142,10 @@ def integrate_generation(
         b0 = marginals.drift(box, s)
         e = field_on(error, box, s)
         fields = z[: blocks * size].reshape((blocks, *shape))
-        rho0 = marginals.density(box, s) if exact else fields[at["rho0"]]
+        rho0 = marginals.density(box, s) if exact else marginals.density(box, s) + fields[at["w"]]
         src = np.zeros((blocks, d, *shape))
-        src[at["u"]] = e * rho0
+        if tangent:
+            src[at["u"]] = e * rho0
         e2 = np.sum(e * e, axis=0)
         energies = [box.integrate(rho0 * e2), 0.0]
         if learned:
@@ -148,24 +159,30 @@ def integrate_generation(
     if delta0 is not None and learned:
         z0[at["delta"] * size : (at["delta"] + 1) * size] = np.asarray(delta0).ravel()
     if not exact:
-        z0[at["rho0"] * size : (at["rho0"] + 1) * size] = rho_T.ravel()
+        z0[at["w"] * size : (at["w"] + 1) * size] = (rho_T - marginals.density(box, T)).ravel()
     floor = 1e-3 * rtol * peak
-    scales = {"delta": floor * max(scale, 1e-300) * e_size, "u": floor * e_size, "rho0": floor}
+    scales = {"delta": floor * max(scale, 1e-300) * e_size, "u": floor * e_size, "w": floor}
     atol = np.concatenate(
         [np.full(size, scales[name]) for name in names]
         + [np.full(2, 1e-3 * rtol * e_size**2 * diffusion.horizon)]
     )
+    if not names:  # exact init and nothing to carry: the ideal endpoint is q_t0
+        zero = np.zeros(shape)
+        return GridRun(box, scale, marginals.density(box, diffusion.t0), zero, zero, 0.0, 0.0, 0)
     method, extra = "DOP853", {}
-    if d == 1 and size >= IMPLICIT_FROM:
+    if implicit_on(box):
         method, extra = "Radau", {"jac": _jacobian_1d(box, marginals, error, T, scale, at, exact)}
     sol = solve_ivp(rhs, (0.0, diffusion.horizon), z0, method=method, rtol=rtol, atol=atol, **extra)
     if not sol.success:
         raise OracleDomainError(f"the grid integration failed: {sol.message}")
     zf = sol.y[:, -1]
     fields = zf[: blocks * size].reshape((blocks, *shape))
-    rho0 = marginals.density(box, diffusion.t0) if exact else fields[at["rho0"]]
+    rho0 = marginals.density(box, diffusion.t0)
+    if not exact:
+        rho0 = rho0 + fields[at["w"]]
     delta = fields[at["delta"]] if learned else np.zeros(shape)
-    return GridRun(box, scale, rho0, delta, fields[at["u"]], float(zf[-2]), float(zf[-1]), calls[0])
+    u = fields[at["u"]] if tangent else np.zeros(shape)
+    return GridRun(box, scale, rho0, delta, u, float(zf[-2]), float(zf[-1]), calls[0])
 
 
 def _jacobian_1d(
@@ -192,18 +209,20 @@ def _jacobian_1d(
             r, c = at[row] * n, at[col] * n
             J[r : r + n, c : c + n] += m
 
-        put("u", "u", op)
+        if "u" in at:
+            put("u", "u", op)
         e2 = box.cell * e * e
         if "delta" in at:
             put("delta", "delta", op + scale * de)
             J[-1, at["delta"] * n : (at["delta"] + 1) * n] = e2
         if not exact:
-            put("rho0", "rho0", op)
-            put("u", "rho0", de)
+            put("w", "w", op)
+            if "u" in at:
+                put("u", "w", de)
             if "delta" in at:
-                put("delta", "rho0", scale * de)
-                J[-1, at["rho0"] * n : (at["rho0"] + 1) * n] = e2
-            J[-2, at["rho0"] * n : (at["rho0"] + 1) * n] = e2
+                put("delta", "w", scale * de)
+                J[-1, at["w"] * n : (at["w"] + 1) * n] = e2
+            J[-2, at["w"] * n : (at["w"] + 1) * n] = e2
         return J
 
     return jac
@@ -225,17 +244,14 @@ class MixtureMarginals:
         self.means = m[live]
         lam, vec = np.linalg.eigh(c[live])
         self.lam, self.vec = lam, vec
-        self._key: tuple[int, float] | None = None
+        self._key: tuple[Box, float] | None = None  # the box itself: ids of dead boxes recur
         self._value: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
-        self._pts: dict[int, FloatArray] = {}
 
     def _both(self, box: Box, s: float) -> tuple[FloatArray, FloatArray]:
-        key = (id(box), float(s))
-        if key == self._key:
+        key = (box, float(s))
+        if self._key is not None and self._key[0] is box and self._key[1] == key[1]:
             return self._value
-        pts = self._pts.get(id(box))
-        if pts is None:
-            pts = self._pts[id(box)] = box.points
+        pts = box.points
         a, v = np.exp(-0.5 * s), -np.expm1(-s)
         var = np.exp(-s) * self.lam + v  # (K, d)
         z = np.einsum("kji,knj->kni", self.vec, pts[None] - a * self.means[:, None])

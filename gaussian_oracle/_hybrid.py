@@ -75,12 +75,12 @@ class HybridMarginals:
     def __init__(self, law: HybridLaw) -> None:
         self.law = law
         self.closed = MixtureMarginals(law.closed) if law.closed is not None else None
-        self._key: tuple[int, float] | None = None
+        self._key: tuple[Box, float] | None = None  # the box itself: ids of dead boxes recur
         self._value: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
 
     def _both(self, box: Box, s: float) -> tuple[FloatArray, FloatArray]:
-        key = (id(box), float(s))
-        if key == self._key:
+        key = (box, float(s))
+        if self._key is not None and self._key[0] is box and self._key[1] == key[1]:
             return self._value
         law, d = self.law, box.dim
         dens = np.zeros(box.shape)
