@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import binary_dilation
 
 from ._diffusion import Diffusion
 from ._errors import OracleDomainError
@@ -28,7 +27,14 @@ from ._estimate import Estimate
 from ._gaussian import Gaussian
 from ._grid import MAX_POINTS, Box, box_for
 from ._grid_law import GridLaw, _edge_mass
-from ._grid_solver import GridRun, MixtureMarginals, integrate_generation, resolution_tail
+from ._grid_quadrature import _trusted, masked_ratio, refined_estimate
+from ._grid_solver import (
+    GridRun,
+    MixtureMarginals,
+    integrate_generation,
+    resolution_tail,
+    solution_tail,
+)
 from ._law_tools import as_mixture, check_law
 from ._operations import ou_transition
 from ._score_errors import ScoreDifference, check_error
@@ -37,10 +43,6 @@ from ._validation import check_scalar
 
 __all__ = ["GridEngine", "GridOracle", "GridSolution"]
 
-#: ideal density (relative to its peak) below which ratios u / rho_0, delta / rho_0 are not
-#: used: the solver's absolute tolerance and FFT round-off leave ~1e-18 of the peak there
-#: (measured on Gaussian-affine instances: 1e-13 cut 2e-11 of eta, 1e-16 cuts < 1e-13)
-TRUST_FLOOR = 1e-16
 #: the unseen tail of a ratio integral, as a multiple of its weight on the last two trusted
 #: cells (a Gaussian-like tail beyond adds less than this; tests check it on heavy tails)
 TAIL_FACTOR = 5.0
@@ -74,28 +76,6 @@ class GridSolution:
     chi2_training: Estimate | None
     kl_training: Estimate | None
     rhs_calls: int
-
-
-def refined_estimate(
-    fine: float, coarse: float, rtol: float, why: str, extra: float = 0.0
-) -> Estimate:
-    """The finer solve's value; its error the difference from the coarser one, plus the finer
-    solve's own time tolerance ``rtol`` (a floor on what it can claim) and ``extra``."""
-    return Estimate(fine, abs(fine - coarse) + rtol * abs(fine) + extra, "grid", why)
-
-
-def _trusted(rho0: Any) -> Any:
-    return rho0 > TRUST_FLOOR * float(np.max(rho0))
-
-
-def masked_ratio(box: Box, f: Any, ref: Any) -> tuple[float, float]:
-    """``int f^2 / ref`` where ``ref`` is trusted (above :data:`TRUST_FLOOR` of its peak), and
-    the integrand's weight on the band of two cells next to where it is not (a tail indicator:
-    the part beyond is not seen)."""
-    ok = _trusted(ref)
-    g = np.where(ok, f**2 / np.where(ok, ref, 1.0), 0.0)
-    band = ok & binary_dilation(~ok, iterations=2)
-    return float(box.integrate(g)), float(box.integrate(np.where(band, g, 0.0)))
 
 
 def _ratio2(run: GridRun, f: Any) -> tuple[float, float]:
@@ -221,6 +201,22 @@ class GridOracle:
                 )
             box = finer
 
+    def _unresolved(self, run: GridRun) -> bool:
+        """Whether the solution is unresolved on the coarser grid (:func:`solution_tail` above
+        ``rtol / 10``): automatic grids refine (True: solve again); a given box raises."""
+        tail = solution_tail(run, self.rtol)
+        if tail <= 0.1 * self.rtol:
+            return False
+        finer = self.boxes[0].refined(1.3)
+        if not self._auto or max(finer.n) > MAX_POINTS[finer.dim - 1]:
+            raise OracleDomainError(
+                f"the grid cannot resolve the solution: with {run.box.n} points the spectral "
+                f"tail of the tangent / learned density is {tail:.2g} (needed <= "
+                f"{0.1 * self.rtol:.2g}). Pass a larger rtol= or box= with more points"
+            )
+        self._set(finer)
+        return True
+
     def _run(self, box: Box, scale: float, rtol: float, learned: bool) -> GridRun:
         start = None
         if self.diffusion.init == "standard":
@@ -254,14 +250,18 @@ class GridOracle:
         """Every quantity at error scale ``scale`` (``learned=False``: only ``eps_star2`` and
         ``eta``, without the learned density)."""
         scale = check_scalar("scale", scale, low=0.0)
-        for attempt in range(4):
+        grown = 0
+        while True:
             try:
                 coarse = self._run(self.boxes[0], scale, self.rtol, learned)
+                if self._unresolved(coarse):
+                    continue
                 fine = self._run(self.boxes[1], scale, self.rtol / 10.0, learned)
                 break
             except _EdgeError:
-                if not self._auto or attempt == 3:
+                if not self._auto or grown == 3:
                     raise
+                grown += 1
                 self.margin += 2.0  # the learned law drifted out: widen, keep the spacing
                 self._grow()
         why = f"grid solve on {fine.box.n} points (error: difference from {coarse.box.n})"

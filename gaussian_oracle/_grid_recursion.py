@@ -23,12 +23,13 @@ import numpy as np
 
 from ._diffusion import Diffusion
 from ._divergence import chi2
-from ._engine_grid import _chi2, _fisher, masked_ratio, refined_estimate
+from ._engine_grid import _chi2, _fisher
 from ._errors import OracleDomainError
 from ._estimate import Estimate
 from ._gaussian import Gaussian
 from ._grid import MAX_POINTS, Box, box_for
 from ._grid_law import GridLaw, _edge_mass
+from ._grid_quadrature import masked_ratio, refined_estimate
 from ._grid_solver import implicit_on, integrate_generation, resolution_tail
 from ._hybrid import HybridLaw, HybridMarginals, learn_hybrid, mixed
 from ._law_tools import as_mixture, check_law

@@ -6,6 +6,8 @@ CHECKS, Check, CheckResult, Constants, run_check -- one check per statement (THE
 check, Outcome, COMPARATORS -- register a check; what it returns; the comparators that give
                        lhs / rhs / margin / tightness one meaning.
 GenerationInstance, RecursionInstance, curated_instances -- what the checks run on (pure data).
+FieldInstance, FieldEvaluation, field_instances -- one generation on the grid engine (any error
+                       field, mixture data): instances beyond the Gaussian-affine case.
 evaluate, GenerationEvaluation, RecursionEvaluation -- the oracle's answer, once per instance.
 FAMILIES, Family, draw_distinct -- declared instance families (parameter boxes, draw(rng)).
 instance_from_config, instance_to_config, load_instance -- one TOML/JSON schema for instances.
@@ -40,6 +42,9 @@ _EXPORTS = {
     "UnknownCheckError": "_errors",
     "VerificationError": "_errors",
     "GenerationInstance": "_instances",
+    "FieldInstance": "_field_instances",
+    "FieldEvaluation": "_field_instances",
+    "field_instances": "_field_instances",
     "RecursionInstance": "_instances",
     "GenerationEvaluation": "_instances",
     "RecursionEvaluation": "_instances",
@@ -77,6 +82,8 @@ __all__ = [
     "CheckResult",
     "Constants",
     "Family",
+    "FieldEvaluation",
+    "FieldInstance",
     "GenerationEvaluation",
     "GenerationInstance",
     "InstanceKindError",
@@ -94,6 +101,7 @@ __all__ = [
     "draw_distinct",
     "draw_instances",
     "evaluate",
+    "field_instances",
     "instance_from_config",
     "instance_to_config",
     "load_instance",
@@ -111,6 +119,7 @@ if TYPE_CHECKING:  # what a type checker and a reader see
     from ._curated import curated_instances
     from ._errors import InstanceKindError, UnknownCheckError, VerificationError
     from ._families import FAMILIES, Family, draw_distinct
+    from ._field_instances import FieldEvaluation, FieldInstance, field_instances
     from ._instances import (
         GenerationEvaluation,
         GenerationInstance,

@@ -258,15 +258,20 @@ def run_check(check_id: str, instance: Instance, constants: Constants | None = N
         known = ", ".join(CHECKS)
         raise UnknownCheckError(f"check_id={check_id!r} is not a check; known: {known}")
     check = CHECKS[check_id]
-    want = GenerationInstance if check.kind == "generation" else RecursionInstance
+    from ._field_instances import FieldEvaluation, FieldInstance
+
+    want: Any = (
+        (GenerationInstance, FieldInstance) if check.kind == "generation" else (RecursionInstance,)
+    )
     inst = (
         instance.instance
-        if isinstance(instance, GenerationEvaluation | RecursionEvaluation)
+        if isinstance(instance, GenerationEvaluation | RecursionEvaluation | FieldEvaluation)
         else instance
     )
     if not isinstance(inst, want):
         raise InstanceKindError(
-            f"instance={type(instance).__name__}: check {check_id!r} needs a {want.__name__}"
+            f"instance={type(instance).__name__}: check {check_id!r} needs a "
+            f"{' or '.join(w.__name__ for w in want)}"
         )
     if constants is not None and not isinstance(constants, Constants):
         raise VerificationError(f"constants={constants!r} must be a Constants")

@@ -21,6 +21,7 @@ from gaussian_oracle import (
     AffineError,
     Diffusion,
     Gaussian,
+    GaussianMixture,
     LinearGaussianOracle,
     LinearSolution,
     Trajectory,
@@ -126,7 +127,7 @@ class RecursionInstance:
     """
 
     label: str
-    data: Gaussian
+    data: Gaussian | GaussianMixture
     alpha: float
     learners: tuple[Any, ...]
     diffusion: Diffusion
@@ -236,17 +237,22 @@ def evaluate(instance: Any) -> Any:
     >>> evaluate(inst) is evaluate(inst)
     True
     """
-    if isinstance(instance, GenerationEvaluation | RecursionEvaluation):
+    from ._field_instances import FieldEvaluation, FieldInstance, evaluate_field
+
+    if isinstance(instance, GenerationEvaluation | RecursionEvaluation | FieldEvaluation):
         return instance
-    if not isinstance(instance, GenerationInstance | RecursionInstance):
+    if not isinstance(instance, GenerationInstance | RecursionInstance | FieldInstance):
         raise VerificationError(
-            f"instance={instance!r} must be a GenerationInstance or a RecursionInstance"
+            f"instance={instance!r} must be a GenerationInstance, a FieldInstance or a "
+            "RecursionInstance"
         )
     known = _EVALUATIONS.get(instance)
     if known is not None:
         return known
-    ev: Evaluation
-    if isinstance(instance, GenerationInstance):
+    ev: Any
+    if isinstance(instance, FieldInstance):
+        ev = evaluate_field(instance)
+    elif isinstance(instance, GenerationInstance):
         oracle = LinearGaussianOracle(instance.data, instance.diffusion, instance.error())
         ev = GenerationEvaluation(instance, oracle, oracle.solve(instance.scale))
     elif isinstance(instance, RecursionInstance):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._checks import CHECKS
+from ._grid_findings import grid_findings
 from ._output import PALETTE, Staging, check_output_folder, dumps
 from ._readings import reading_findings
 
@@ -128,6 +129,7 @@ def _findings(self: Report) -> list[str]:
             f"require C_bias up to {max(needs):.3g} (early stopping alone moves "
             "D_i: see the exact-score run)."
         )
+    lines += grid_findings(self.instances, self.results)
     if self.phase is not None:
         ph = self.phase.summary()
         m = self.phase.meta

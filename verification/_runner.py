@@ -19,6 +19,7 @@ import numpy as np
 from ._checks import CHECKS, CheckResult, Constants
 from ._checks_accumulated import _accumulated
 from ._errors import VerificationError
+from ._field_instances import FieldInstance
 from ._instances import GenerationInstance, Instance, RecursionEvaluation, evaluate
 
 __all__ = ["Task", "TaskResult", "run_task", "run_tasks"]
@@ -63,7 +64,7 @@ def _trajectory_curves(
 def run_task(task: Task) -> TaskResult:
     """Evaluate the task's instance once and run every check of its kind on it."""
     inst = task.instance
-    kind = "generation" if isinstance(inst, GenerationInstance) else "recursion"
+    kind = "generation" if isinstance(inst, GenerationInstance | FieldInstance) else "recursion"
     ev = evaluate(inst)
     results = tuple(c.fn(ev, task.constants) for c in CHECKS.values() if c.kind == kind)
     info = inst.describe()

@@ -19,6 +19,7 @@ from ._checks import CheckResult, Constants
 from ._curated import curated_instances
 from ._errors import VerificationError, integer
 from ._families import draw_distinct, generation_family, recursion_family
+from ._field_instances import field_instances, grid_recursions
 from ._instances import Instance, RecursionInstance
 from ._phase import phase_diagram
 from ._report import Report
@@ -27,13 +28,15 @@ from ._runner import Task, run_tasks
 __all__ = ["PROFILES", "draw_instances", "verify"]
 
 #: instances per profile: drawn one-generation instances, recursion length, drawn recursions,
-#: paths and steps of the Monte Carlo regression behind eta_i
+#: paths and steps of the Monte Carlo regression behind eta_i, grid one-generation instances
+#: (:func:`field_instances`, 10-25 s each)
 PROFILES: dict[str, dict[str, int]] = {
     "quick": {
         "phase_points": 13,
         "generation": 40,
         "generations": 12,
         "recursion": 2,
+        "grid": 2,
         "eta_paths": 600,
         "eta_steps": 50,
     },
@@ -42,6 +45,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "generation": 400,
         "generations": 30,
         "recursion": 12,
+        "grid": 4,
         "eta_paths": 3000,
         "eta_steps": 100,
     },
@@ -65,9 +69,11 @@ def _stream(seed: int, purpose: int) -> np.random.Generator:
 
 
 def draw_instances(profile: str = "quick", seed: int = 0) -> list[Instance]:
-    """The instances of a profile: the curated ones, then the drawn ones (pairwise distinct,
-    none equal to a curated one), labels unique. Same seed, same instances, everywhere: the
-    draws use NumPy generators seeded from ``seed`` (no Hypothesis).
+    """The instances of a profile: the curated ones, the drawn ones (pairwise distinct,
+    none equal to a curated one), then the grid ones (:func:`field_instances`, beyond the
+    Gaussian-affine case, and the standard-init mixture recursion); labels unique. Same seed,
+    same instances, everywhere: the draws use NumPy generators seeded from ``seed`` (no
+    Hypothesis).
 
     Examples
     --------
@@ -91,7 +97,8 @@ def draw_instances(profile: str = "quick", seed: int = 0) -> list[Instance]:
         sizes["recursion"],
         _stream(seed, 1),
     )
-    return _relabel([*curated, *drawn, *drawn_rec])
+    grid = [*field_instances(sizes["grid"]), *grid_recursions(sizes["generations"])]
+    return _relabel([*curated, *drawn, *drawn_rec, *grid])
 
 
 def verify(

@@ -31,7 +31,8 @@ from verification._runner import Task, run_task, run_tasks
 def test_profiles_hold_no_two_identical_instances(profile):
     insts = draw_instances(profile, seed=0)
     sizes = PROFILES[profile]
-    assert len(insts) == len(curated_instances()) + sizes["generation"] + sizes["recursion"]
+    grid = sizes["grid"] + 1  # grid one-generation instances and the grid recursion
+    assert len(insts) == len(curated_instances()) + sizes["generation"] + sizes["recursion"] + grid
     assert len({_key(i) for i in insts}) == len(insts)  # distinct descriptions
     assert len({i.label for i in insts}) == len(insts)  # distinct labels
 
@@ -147,7 +148,9 @@ def test_evaluate_calls_the_oracle_once_per_instance():
     inst = curated_instances()[0]
     assert evaluate(inst) is evaluate(inst)
     assert evaluate(evaluate(inst)) is evaluate(inst)
-    with pytest.raises(ValueError, match="must be a GenerationInstance or a RecursionInstance"):
+    with pytest.raises(
+        ValueError, match="must be a GenerationInstance, a FieldInstance or a RecursionInstance"
+    ):
         evaluate("nope")
 
 
