@@ -10,8 +10,8 @@ a :class:`GridLaw`; ``D_i``, ``I_i``, ``I_ideal_i``, ``J_i``, ``chi2(q_i || p)``
 and ``eta_i`` are quadratures on the grid.
 
 Achieved error: the whole run is made twice, on the box at ``rtol`` and on a box 1.3 times finer
-at ``rtol / 10``; values come from the finer run with ``abs_error`` the difference plus the
-finer run's time tolerance (method "grid").
+at ``rtol / 10`` (explicit stepping at :data:`EXPLICIT_FACTOR` of each); values come from the
+finer run with ``abs_error`` the difference plus the finer run's tolerance (method "grid").
 """
 
 from __future__ import annotations
@@ -86,7 +86,8 @@ def _ratio(box: Box, num: FloatArray, ref: FloatArray) -> float:
 
 
 class _Unresolved(OracleDomainError):
-    """A generation the grid does not resolve (the automatic grid refines and restarts)."""
+    """A generation the grid does not resolve (the automatic grid refines both runs from that
+    generation on)."""
 
 
 def _check_resolved(
