@@ -27,7 +27,7 @@ from ._estimate import Estimate
 from ._gaussian import Gaussian
 from ._grid import MAX_POINTS, Box, box_for
 from ._grid_law import GridLaw, _edge_mass
-from ._grid_quadrature import _trusted, masked_ratio, refined_estimate
+from ._grid_quadrature import TAIL_FACTOR, _trusted, masked_ratio, refined_estimate
 from ._grid_solver import (
     GridRun,
     MixtureMarginals,
@@ -43,9 +43,6 @@ from ._validation import check_scalar
 
 __all__ = ["GridEngine", "GridOracle", "GridSolution"]
 
-#: the unseen tail of a ratio integral, as a multiple of its weight on the last two trusted
-#: cells (a Gaussian-like tail beyond adds less than this; tests check it on heavy tails)
-TAIL_FACTOR = 5.0
 #: relative edge weight of the learned density or tangent that means "the box is too small"
 #: (or 100 rtol, above the aliasing plateau a resolved solve leaves there)
 EDGE_TOL = 1e-11

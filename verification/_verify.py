@@ -97,7 +97,7 @@ def draw_instances(profile: str = "quick", seed: int = 0) -> list[Instance]:
         sizes["recursion"],
         _stream(seed, 1),
     )
-    grid = [*field_instances(sizes["grid"]), *grid_recursions(sizes["generations"])]
+    grid = [*field_instances(sizes["grid"]), *grid_recursions(sizes["generations"], sizes["grid"])]
     return _relabel([*curated, *drawn, *drawn_rec, *grid])
 
 
