@@ -23,24 +23,26 @@ from typing import Any
 import numpy as np
 
 from ._diffusion import Diffusion
-from ._divergence import chi2
 from ._engine_grid import _chi2, _fisher
 from ._errors import OracleDomainError
 from ._estimate import Estimate
 from ._gaussian import Gaussian
-from ._grid import MAX_POINTS, Box, box_for
+from ._grid import Box, box_for
 from ._grid_law import GridLaw, _edge_mass
 from ._grid_quadrature import TAIL_FACTOR, grid_noise, masked_ratio, refined_estimate
 from ._grid_solver import implicit_on, integrate_generation, resolution_tail
 from ._hybrid import HybridLaw, HybridMarginals, learn_hybrid, mixed
-from ._law_tools import as_mixture, check_law
-from ._laws import Law
-from ._learners import ExactScore, PopulationKDE
+from ._learners import (
+    AffinePushforward,
+    ExactScore,
+    FiniteSampleKDE,
+    FiniteSampleRefit,
+    PopulationKDE,
+)
 from ._operations import ou_transition
-from ._trajectory import Trajectory
 from ._validation import FloatArray
 
-__all__ = ["GRID_LEARNERS", "grid_recursion", "grid_trajectory"]
+__all__ = ["GRID_LEARNERS", "grid_recursion"]
 
 #: the explicit stepping (DOP853) runs at this fraction of each run's ``rtol``: errors of the
 #: time stepping carry over from one generation to the next (measured on 70 points at rtol
@@ -60,8 +62,14 @@ LAW_FLOOR = 1e-15
 #: round-off of a grid law relative to its peak (FFT transforms and resampling)
 LAW_NOISE = 1e-15
 
-#: learners the grid recursion supports (deterministic law maps)
-GRID_LEARNERS = (ExactScore, PopulationKDE)
+#: most points per axis of the automatic coarse grid (1-D, 2-D): beyond, a generation takes
+#: minutes (measured: Radau with the dense Jacobian 5-25 s per 1-D generation at 300-430
+#: points, growing like n^3; DOP853 in 2-D like n^4)
+RECURSION_POINTS = (700, 160)
+
+#: learners the grid recursion supports: law maps, and sampled learners (exact draws of the
+#: grid law, the same uniforms on both grids)
+GRID_LEARNERS = (ExactScore, PopulationKDE, AffinePushforward, FiniteSampleKDE, FiniteSampleRefit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,8 +268,7 @@ def grid_recursion(
         if not isinstance(x, GRID_LEARNERS):
             raise OracleDomainError(
                 f"learner[{i}]={x!r}: the grid recursion supports "
-                f"{', '.join(c.__name__ for c in GRID_LEARNERS)} (sampled learners on grid "
-                "laws are not supported yet)"
+                f"{', '.join(c.__name__ for c in GRID_LEARNERS)}"
             )
     rtol = (1e-10 if data.dim == 1 else 1e-8) if rtol is None else rtol
     laws_for_box = [
@@ -272,21 +279,36 @@ def grid_recursion(
         p_hat_0,
     ]
     widest = max(float(getattr(x, "h", 0.0)) for x in learners)
+    # a KDE of samples has features as narrow as its bandwidth: resolve them from the start
+    narrow = [float(x.h) for x in learners if isinstance(x, FiniteSampleKDE)]
+    if narrow:
+        laws_for_box.append(Gaussian(np.zeros(data.dim), min(narrow) ** 2 * np.eye(data.dim)))
     coarse = box_for(laws_for_box, margin=margin + 4.0 * widest)
+    limit = RECURSION_POINTS[data.dim - 1]
     if points is not None:
         coarse = Box(coarse.lower, coarse.upper, [2 * (int(points) // 2)] * data.dim)
+    elif max(coarse.n) > limit:
+        raise OracleDomainError(
+            f"the grid recursion would need about {max(coarse.n)} points per axis (more than "
+            f"{limit}: minutes per generation) to resolve the laws"
+            + (f" and a KDE bandwidth of {min(narrow):.3g}" if narrow else "")
+            + ": use a larger bandwidth, Diffusion(init='exact') where the laws stay mixtures, "
+            "or pass grid_points= to run it anyway"
+        )
     chains = [
         _Chain(data, alpha, diffusion, b, r, p_hat_0)
         for b, r in ((coarse, rtol), (coarse.refined(1.3), rtol / 10.0))
     ]
-    rngs = [np.random.default_rng(int(rng.integers(2**63)))] * 2  # common random numbers
     for learner in learners:
+        # common random numbers: each chain, and each retry on a finer grid, draws the
+        # generation's samples from a generator of the same seed
+        seed = int(rng.integers(2**63))
         while True:
             try:
-                steps = [c.advance(learner, rtol, g) for c, g in zip(chains, rngs, strict=True)]
+                steps = [c.advance(learner, rtol, np.random.default_rng(seed)) for c in chains]
                 break
             except _Unresolved:
-                if points is not None or max(coarse.refined(1.3).n) > MAX_POINTS[data.dim - 1]:
+                if points is not None or max(coarse.refined(1.3).n) > limit:
                     raise
                 coarse = coarse.refined(1.3)
                 chains[0].refine(coarse)
@@ -304,56 +326,3 @@ def grid_recursion(
         for name in runs[1][1]
     }
     return tuple(runs[1][0]), seqs, fine
-
-
-def grid_trajectory(
-    data: Law,
-    alpha: float,
-    learners: list[Any],
-    diffusion: Diffusion,
-    p_hat_0: Law | None,
-    gen: np.random.Generator,
-    todo: frozenset[str],
-    n_samples: int,
-    grid: tuple[int | None, float | None] = (None, None),
-) -> Trajectory:
-    """The recursion by :func:`grid_recursion`, as a :class:`Trajectory` (laws: GridLaws)."""
-    p = as_mixture(data)
-    start = p if p_hat_0 is None else as_mixture(check_law("p_hat_0", p_hat_0))
-    if start.dim != p.dim:
-        raise OracleDomainError(f"p_hat_0 has dimension {start.dim}; data has dimension {p.dim}")
-    laws, seqs, box = grid_recursion(
-        p,
-        alpha=alpha,
-        learners=learners,
-        diffusion=diffusion,
-        p_hat_0=start,
-        rng=gen,
-        points=grid[0],
-        rtol=grid[1],
-    )
-    d0 = chi2(start, data, rng=np.random.default_rng(0), n_samples=n_samples)
-
-    def kept(name: str) -> tuple[Any, ...]:
-        return seqs[name] if name in todo else ()
-
-    return Trajectory(
-        alpha,
-        diffusion,
-        tuple(x.config() for x in learners),
-        data,
-        laws,
-        (d0, *seqs["D"]),
-        kept("I"),
-        kept("I_ideal"),
-        kept("J"),
-        seqs["refreshed"],
-        kept("eps_star2"),
-        kept("eta"),
-        settings={
-            "engine": "grid",
-            "box": {"lower": box.lower.tolist(), "upper": box.upper.tolist(), "n": list(box.n)},
-            "n_samples": n_samples,
-            "compute": [c for c in ("I", "I_ideal", "J", "eps_star2", "eta") if c in todo],
-        },
-    )

@@ -252,7 +252,10 @@ class GradientPart:
     time asked the split is solved (warm-started from the last time's solution) on a grid with
     the points asked as a sub-grid (the grid of :class:`GridOracle`), extended to the box of the
     widened marginal; at scattered points by trigonometric interpolation of ``sqrt(q_s) grad
-    phi``. In 1-D it is ``error`` itself.
+    phi``. In 1-D it is ``error`` itself. Each call is a Poisson solve (0.1-0.5 s on a 2-D
+    grid), so an ODE solve that calls it at every step (:class:`GridOracle`) takes many
+    minutes: to compare an error with its gradient part on the oracle, build the error from
+    parts known in closed form (as the tests do: ``tanh`` plus a rotated score).
 
     Examples
     --------

@@ -17,17 +17,21 @@ import numpy as np
 
 from ._errors import OracleDomainError
 from ._grid import Box
-from ._grid_law import GridLaw
+from ._grid_law import GridLaw, _edge_mass
+from ._grid_sampling import affine_image, sample_grid
 from ._grid_solver import MixtureMarginals
 from ._law_tools import as_mixture
 from ._laws import GaussianMixture
 from ._learners import (
+    AffinePushforward,
     ExactScore,
+    FiniteSampleKDE,
+    FiniteSampleRefit,
     PopulationKDE,
 )
 from ._validation import FloatArray
 
-__all__ = ["HybridLaw", "HybridMarginals", "learn_hybrid"]
+__all__ = ["HybridLaw", "HybridMarginals", "learn_hybrid", "sample_hybrid"]
 
 #: grid density (relative to its peak) below which the grid part is taken as zero in the score:
 #: FFT round-off leaves ~1e-16 of the peak, which must not steer the drift in the far tails
@@ -109,12 +113,40 @@ class HybridMarginals:
         return self._both(box, s)[0]
 
 
+def sample_hybrid(q: HybridLaw, n: int, rng: np.random.Generator) -> FloatArray:
+    """``n`` draws of ``q``: each from the closed part with probability ``a``, else from the
+    grid part (exactly, :func:`sample_grid`); the uniforms come from ``rng`` in a fixed order,
+    so two grids of the same law with equal generators give draws that differ by the grids'
+    discretisation only."""
+    pick = rng.random(n) < q.a
+    out = np.empty((n, q.dim))
+    if q.closed is not None and np.any(pick):
+        out[pick] = q.closed.sample(int(np.sum(pick)), rng)
+    if q.grid is not None and not np.all(pick):
+        rest = int(np.sum(~pick))
+        out[~pick] = sample_grid(q.grid.box, q.grid.values, rng.random((rest, q.dim)))
+    return out
+
+
 def learn_hybrid(learner: Any, q: HybridLaw, box: Box, rng: np.random.Generator) -> HybridLaw:
     """The learned law of ``learner`` trained on ``q`` (grid parts on ``box``)."""
     if q.grid is None:
         return HybridLaw(1.0, as_mixture(learner.learn(q.closed, rng)), None)
     if isinstance(learner, ExactScore):
         return q
+    if isinstance(learner, (FiniteSampleKDE, FiniteSampleRefit)):
+        return HybridLaw(1.0, learner.from_samples(sample_hybrid(q, learner.n, rng)), None)
+    if isinstance(learner, AffinePushforward):
+        from ._operations import push_forward
+
+        image = affine_image(box, q.grid.values, learner.A, learner.b)
+        if _edge_mass(box, image) > 1e-10:
+            raise OracleDomainError(
+                f"learner={learner!r} moves the grid law to the edge of the box "
+                f"{box.lower.tolist()}..{box.upper.tolist()}: pass a larger margin="
+            )
+        closed = push_forward(q.closed, learner.A, learner.b) if q.closed is not None else None
+        return HybridLaw(q.a, closed, GridLaw(box, np.maximum(image, 0.0)))
     if isinstance(learner, PopulationKDE):
         from ._operations import convolve
 

@@ -166,10 +166,14 @@ class FiniteSampleRefit:
                 f"n={self.n} must exceed the dimension {law.dim} for a "
                 "non-degenerate maximum-likelihood covariance"
             )
-        x = law.sample(self.n, check_rng("rng", rng))
+        return self.from_samples(law.sample(self.n, check_rng("rng", rng)))
+
+    def from_samples(self, x: Any) -> GaussianMixture:
+        """The fit to the draws ``x`` (shape ``(n, d)``) of the training law."""
+        x = np.asarray(x, dtype=np.float64)
         mean = x.mean(axis=0)
         c = x - mean
-        return as_mixture(Gaussian(mean, c.T @ c / self.n))
+        return as_mixture(Gaussian(mean, c.T @ c / x.shape[0]))
 
     def gaussian_output(self, gaussian_input: bool) -> bool:
         """A Gaussian fit: always Gaussian."""
@@ -199,11 +203,13 @@ class FiniteSampleKDE:
         object.__setattr__(self, "h", check_scalar("h", self.h, low=0.0, low_open=True))
 
     def learn(self, q: Any, rng: np.random.Generator | None = None) -> GaussianMixture:
-        law = as_mixture(q)
-        x = law.sample(self.n, check_rng("rng", rng))
-        return GaussianMixture(
-            np.full(self.n, 1.0 / self.n), x, (self.h * self.h) * np.eye(law.dim)
-        )
+        return self.from_samples(as_mixture(q).sample(self.n, check_rng("rng", rng)))
+
+    def from_samples(self, x: Any) -> GaussianMixture:
+        """The KDE of the draws ``x`` (shape ``(n, d)``) of the training law."""
+        x = np.asarray(x, dtype=np.float64)
+        n, d = x.shape
+        return GaussianMixture(np.full(n, 1.0 / n), x, (self.h * self.h) * np.eye(d))
 
     def gaussian_output(self, gaussian_input: bool) -> bool:
         """A KDE of samples is a mixture of ``n`` components."""

@@ -56,7 +56,8 @@ from ._diffusion import Diffusion
 from ._divergence import Divergence, chi2
 from ._engines import Streams, solve_generation
 from ._errors import OracleDomainError
-from ._grid_recursion import GRID_LEARNERS, grid_trajectory
+from ._grid_recursion import GRID_LEARNERS
+from ._grid_trajectory import grid_trajectory
 from ._law_tools import as_mixture, check_law, single_gaussian
 from ._laws import Gaussian, GaussianMixture, Law
 from ._learners import LEARNERS, ExactScore, Learner  # noqa: F401 - ExactScore: doctest
