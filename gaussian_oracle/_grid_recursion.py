@@ -65,7 +65,7 @@ LAW_NOISE = 1e-15
 #: most points per axis of the automatic coarse grid (1-D, 2-D): beyond, a generation takes
 #: minutes (measured: Radau with the dense Jacobian 5-25 s per 1-D generation at 300-430
 #: points, growing like n^3; DOP853 in 2-D like n^4)
-RECURSION_POINTS = (700, 160)
+RECURSION_POINTS = (700, 192)
 
 #: learners the grid recursion supports: law maps, and sampled learners (exact draws of the
 #: grid law, the same uniforms on both grids)
@@ -307,9 +307,14 @@ def grid_recursion(
             try:
                 steps = [c.advance(learner, rtol, np.random.default_rng(seed)) for c in chains]
                 break
-            except _Unresolved:
-                if points is not None or max(coarse.refined(1.3).n) > limit:
+            except _Unresolved as exc:
+                if points is not None:
                     raise
+                if max(coarse.refined(1.3).n) > limit:
+                    raise OracleDomainError(
+                        f"{exc}. The automatic grid stops at {limit} points per axis "
+                        "(beyond, minutes per generation)"
+                    ) from None
                 coarse = coarse.refined(1.3)
                 chains[0].refine(coarse)
                 chains[1].refine(coarse.refined(1.3))
