@@ -84,37 +84,22 @@ def main() -> None:
     )
 
 
-def _recursion() -> None:
+def _recursion(learner: object, generations: int, label: str, note: str = "") -> None:
+    """A 1-D standard-init recursion on the mixture at +-1 (grid) against the closed-form
+    exact-init one. PopulationKDE(0.3) took minutes per generation before the absolute
+    tolerances followed rtol on grid laws."""
     mixture = GaussianMixture([0.5, 0.5], [[-1.0], [1.0]], [1.0, 1.0])
-    kw = {"alpha": 0.5, "learner": ExactScore(), "generations": 20}
+    kw = {"alpha": 0.5, "learner": learner, "generations": generations}
     t_closed = best(lambda: run_recursion(mixture, diffusion=Diffusion(init="exact"), **kw), 1)
     t = time.perf_counter()
     traj = run_recursion(mixture, diffusion=Diffusion(), **kw)
     t_grid = time.perf_counter() - t
     worst = max(d.abs_error / d.value for d in traj.D[1:])
     print(
-        f"1-D standard-init recursion, 20 generations, ExactScore on a mixture: {t_grid:.1f} s "
-        f"on {traj.settings['box']['n']} points (closed-form exact-init recursion "
-        f"{t_closed:.2f} s: ratio {t_grid / t_closed:.0f}x); largest stated relative error of "
-        f"D_i {worst:.1e}"
-    )
-
-
-def _kde_recursion() -> None:
-    """The paper's pair in 1-D: PopulationKDE under the standard init (minutes per generation
-    before the absolute tolerances followed rtol on grid laws)."""
-    mixture = GaussianMixture([0.5, 0.5], [[-1.0], [1.0]], [1.0, 1.0])
-    kw = {"alpha": 0.5, "learner": PopulationKDE(0.3), "generations": 3}
-    t_closed = best(lambda: run_recursion(mixture, diffusion=Diffusion(init="exact"), **kw), 1)
-    t = time.perf_counter()
-    traj = run_recursion(mixture, diffusion=Diffusion(), **kw)
-    t_grid = time.perf_counter() - t
-    worst = max(d.abs_error / d.value for d in traj.D[1:])
-    print(
-        f"1-D standard-init recursion, 3 generations, PopulationKDE(0.3) on a mixture: "
+        f"1-D standard-init recursion, {generations} generations, {label} on a mixture: "
         f"{t_grid:.1f} s on {traj.settings['box']['n']} points (closed-form exact-init "
         f"recursion {t_closed:.2f} s: ratio {t_grid / t_closed:.0f}x); largest stated relative "
-        f"error of D_i {worst:.1e} (mostly the bound on the widening tails)"
+        f"error of D_i {worst:.1e}{note}"
     )
 
 
@@ -123,5 +108,5 @@ if __name__ == "__main__":
 
     if "--recursion-only" not in sys.argv:
         main()
-    _recursion()
-    _kde_recursion()
+    _recursion(ExactScore(), 20, "ExactScore")
+    _recursion(PopulationKDE(0.3), 3, "PopulationKDE(0.3)", " (mostly the bound on the tails)")

@@ -141,7 +141,7 @@ def integrate_generation(
     ``step_rtol``: the stepping's relative tolerance (default ``rtol``); the absolute ones stay
     at ``1e-3 rtol`` of each field's size whatever it is: below ~1e-14 of the peak a generated
     law is round-off, whose changes in time a tighter test chases for nothing (measured: a KDE
-    recursion under the standard init, 14,306 steps instead of 785 at ``1e-16`` of the peak).
+    recursion under the standard init, 14,306 steps at ``1e-16`` of the peak, 785 at ``1e-14``).
     """
     d, shape = box.dim, box.shape
     size = int(np.prod(shape))
