@@ -36,6 +36,7 @@ from scipy.sparse.linalg import LinearOperator, cg
 
 from ._errors import OracleDomainError
 from ._grid import MAX_POINTS, Box, box_for, spectral_tail
+from ._grid_sampling import trig_eval
 from ._grid_solver import field_on
 from ._law_tools import check_law, components
 from ._laws import GaussianMixture
@@ -305,14 +306,7 @@ class GradientPart:
 
     def _scattered(self, marg: Any, box: Box, pts: FloatArray, s: float) -> FloatArray:
         sol = _solve(marg, field_on(self.error, box, s), box, self.tol)
-        hat = np.fft.fftn(sol.weighted, axes=(1, 2)) / float(np.prod(box.n))
-        k = [
-            2.0 * np.pi * np.fft.fftfreq(m, d=float(h))
-            for m, h in zip(box.n, box.spacing, strict=True)
-        ]
-        ex = np.exp(1j * np.outer(pts[:, 0] - box.lower[0], k[0]))  # (n, nx)
-        ey = np.exp(1j * np.outer(pts[:, 1] - box.lower[1], k[1]))  # (n, ny)
-        vals = np.real(np.einsum("ni,cij,nj->nc", ex, hat, ey))
+        vals = np.stack([trig_eval(box, comp, pts) for comp in sol.weighted], axis=1)
         root = np.exp(0.5 * marg.logpdf(pts))
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(root[:, None] > 0.0, vals / np.where(root > 0, root, 1.0)[:, None], 0.0)
