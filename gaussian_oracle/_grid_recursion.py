@@ -12,7 +12,8 @@ and ``eta_i`` are quadratures on the grid.
 Achieved error: the whole run is made twice, on the box at ``rtol`` and on a box 1.3 times finer
 at ``rtol / 10`` (explicit stepping at :data:`EXPLICIT_FACTOR` of each); values come from the
 finer run with ``abs_error`` the difference plus the finer run's tolerance and the bound on the
-unseen tail of each ratio integral (method "grid").
+unseen tail of each ratio integral (method "grid"); a ratio whose integrand grows beyond the box
+is ``+inf`` by the closed-form tail model of :mod:`._grid_tails` (method "tail-rule").
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ._grid import Box, box_for
 from ._grid_law import GridLaw, _edge_mass
 from ._grid_quadrature import TAIL_FACTOR, grid_noise, masked_ratio, refined_estimate
 from ._grid_solver import implicit_on, integrate_generation, resolution_tail
+from ._grid_tails import TailModel, infinite_estimate
 from ._hybrid import HybridLaw, HybridMarginals, learn_hybrid, mixed
 from ._learners import (
     AffinePushforward,
@@ -211,6 +213,7 @@ class _Chain:
         ideal, ideal_band = _chi2(run)
         return {  # (value, unseen tail)
             "law": law,
+            "learned": learned,
             "refreshed": _ratio(box, q_grid - p_grid, p_grid, noise),
             "eps_star2": (e_star, 0.0),
             "eta": (0.0, 0.0)
@@ -299,6 +302,7 @@ def grid_recursion(
         _Chain(data, alpha, diffusion, b, r, p_hat_0)
         for b, r in ((coarse, rtol), (coarse.refined(1.3), rtol / 10.0))
     ]
+    tails, checks = TailModel.start(data, alpha, diffusion, p_hat_0), []
     for learner in learners:
         # common random numbers: each chain, and each retry on a finer grid, draws the
         # generation's samples from a generator of the same seed
@@ -320,13 +324,24 @@ def grid_recursion(
                 chains[1].refine(coarse.refined(1.3))
         for c, step in zip(chains, steps, strict=True):
             c.commit(step)
+        learned = steps[1]["learned"]
+        tails, check = tails.step(learner, learned.closed if learned.grid is None else None)
+        checks.append(check)
+    checks.append({"refreshed": tails.refreshed()})
     runs = [c.finish() for c in chains]
     fine = chains[1].box
     why = f"grid recursion on {fine.n} points (error: difference from {chains[0].box.n})"
+
+    def estimate(name: str, k: int, a: tuple[float, float], b: tuple[float, float]) -> Estimate:
+        tail = checks[k].get(name)  # the box cannot see a divergence beyond it: the tail model
+        if tail is not None and not tail.finite:
+            return infinite_estimate(tail, a[0], diffusion.init)
+        return refined_estimate(a[0], b[0], 0.1 * rtol, why, extra=a[1])
+
     seqs = {
         name: tuple(
-            refined_estimate(a[0], b[0], 0.1 * rtol, why, extra=a[1])
-            for a, b in zip(runs[1][1][name], runs[0][1][name], strict=True)
+            estimate(name, k, a, b)
+            for k, (a, b) in enumerate(zip(runs[1][1][name], runs[0][1][name], strict=True))
         )
         for name in runs[1][1]
     }
