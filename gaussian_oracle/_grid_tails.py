@@ -17,12 +17,12 @@ as the recursion maps the laws:
   PopulationKDE, AffinePushforward act on each component);
 * the endpoint's: exact init, the learned law's ``t0`` marginal (then every law is a mixture and
   the model is exact); standard init, each component's Gaussian endpoint from ``N(0, I)``
-  (:func:`standard_init_endpoint`). For a learned mixture, the reverse kernel is the forward
-  conditional law, a mixture of the components' conditionals with responsibilities at most 1,
-  so the endpoint lies below the sum of the components' endpoints (a finite verdict is then
-  certain); far out along the heaviest component its responsibility tends to 1, so its tail is
-  that component's (our derivation, not in the paper; beyond the first generation the learned
-  law is no longer a mixture and the model extends this asymptotically).
+  (:func:`standard_init_endpoint`). Why (our derivation, not in the paper): the reverse kernel is
+  the forward conditional law, so for any learned law ``q~`` the endpoint from ``N(0, I)`` is
+  ``p_hat(y) = q~_t0(y) E[N(0, I)(X_T) / q~_T(X_T) | X_t0 = y]``, with ``X_T | X_t0 = y``
+  Gaussian; where ``q~`` has Gaussian tails of covariance ``S`` the expectation is a Gaussian
+  factor in ``y``, and ``p_hat``'s tails are those of the Gaussian ``N(m, S)``'s endpoint. The
+  test suite checks this on a solved law (the curvature of its far tail).
 
 Components whose covariance another one's dominates (Loewner order) are dropped: the rule's
 verdict depends on the heaviest ones only, so the model stays as small as ``p``.

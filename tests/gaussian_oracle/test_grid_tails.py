@@ -71,7 +71,7 @@ def test_tail_model_decides_as_the_closed_form_recursion(data, alpha, learner, i
 def test_grid_recursion_says_infinite_where_the_box_gives_a_finite_number():
     """``PopulationKDE(0.6)`` on components of variance 0.5: generation 1 has variance ~0.88
     (finite D_1), generation 2's oldest lineage ~1.19 >= 2 x 0.5 (D_2 = inf). Before the tail
-    model the grid reported D_2 = 4591 +- 12054."""
+    model the grid reported D_2 = 4591 +- 12054 (at T = 2)."""
     diffusion = Diffusion(init="standard", T=1.0)
     traj = run_recursion(
         BIMODAL, alpha=0.5, learner=PopulationKDE(0.6), diffusion=diffusion, generations=2,
