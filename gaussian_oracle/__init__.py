@@ -35,6 +35,7 @@ GridLaw, Box, box_for -- densities on a periodic grid (pdf, moments, sampling, P
 Aligned, TimeOnly, Tanh, RotatedScore, random_direction, kde_error -- ready-made error fields.
 helmholtz_split, GradientPart, split_energies, affine_gradient_part -- the part of an error
                        that moves mass (weighted Helmholtz split; the endpoint sees only it).
+GradientTable -- GradientPart tabulated in time (Chebyshev), fast enough for GridOracle.
 
 Engines (one protocol)
 ----------------------
@@ -98,6 +99,7 @@ from ._helmholtz import (
     helmholtz_split,
     split_energies,
 )
+from ._helmholtz_table import GradientTable
 from ._law_tools import as_mixture
 from ._laws import Gaussian, GaussianMixture, Law
 from ._learners import (
@@ -149,6 +151,7 @@ __all__ = [
     "GaussianMixture",
     "GenerationSolution",
     "GradientPart",
+    "GradientTable",
     "GridLaw",
     "GridOracle",
     "GridSolution",

@@ -23,7 +23,7 @@ from ._errors import OracleDomainError
 from ._law_tools import components
 from ._validation import FloatArray, as_float_array
 
-__all__ = ["MAX_POINTS", "Box", "box_for", "spectral_tail"]
+__all__ = ["MAX_POINTS", "Box", "box_for", "grid_of", "spectral_tail"]
 
 #: tail mass allowed outside the box, per law (the issue's target: < 1e-14)
 TAIL_MASS = 1e-14
@@ -256,3 +256,22 @@ def box_for(laws: Iterable[Any], *, margin: float = 1.0, refine: float = 1.0) ->
     ]
     n = [max(16, m + (m % 2)) for m in n]
     return Box(lo, hi, n)
+
+
+def grid_of(pts: FloatArray) -> tuple[Box, FloatArray] | None:
+    """The box whose points are ``pts`` in C order (periodic: the upper bound one spacing past
+    the last point), and the spacing; None if ``pts`` are not such a grid."""
+    axes = [np.unique(pts[:, j]) for j in range(pts.shape[1])]
+    if int(np.prod([a.size for a in axes])) != pts.shape[0] or any(a.size < 16 for a in axes):
+        return None
+    h = np.array([a[1] - a[0] for a in axes])
+    box = Box(
+        [a[0] for a in axes],
+        [a[0] + a.size * hj for a, hj in zip(axes, h, strict=True)],
+        [a.size for a in axes],
+    )
+    if box.n != tuple(a.size for a in axes) or not np.allclose(
+        box.points, pts, rtol=0, atol=1e-9 * float(np.max(h))
+    ):
+        return None
+    return box, h

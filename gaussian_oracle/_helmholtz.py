@@ -35,7 +35,7 @@ from scipy.linalg import solve_sylvester
 from scipy.sparse.linalg import LinearOperator, cg
 
 from ._errors import OracleDomainError
-from ._grid import MAX_POINTS, Box, box_for, spectral_tail
+from ._grid import MAX_POINTS, Box, box_for, grid_of, spectral_tail
 from ._grid_sampling import trig_eval
 from ._grid_solver import field_on
 from ._law_tools import check_law, components
@@ -181,6 +181,21 @@ def _resolving(error: Any, marg: Any, s: float, tol: float) -> Box:
         box = box.refined(1.3)
 
 
+#: ``sqrt(rho)`` (relative to its peak) below which the gradient part is set to 0: there the
+#: weighted solution is round-off, and round-off over a vanishing ``sqrt(rho)`` is no field
+#: (it made the learned drift of a grid solve huge in the far tails); ``rho`` below 1e-30 of its
+#: peak weighs nothing in L^2(rho) (floors of 1e-7 and 1e-12 cost 4e-7 and 5e-12 of the split's
+#: L^2 accuracy, measured on an affine error against the Lyapunov solution)
+ROOT_FLOOR = 1e-15
+
+
+def _unweight(weighted: FloatArray, root: FloatArray, peak: float | None = None) -> FloatArray:
+    """``weighted / root`` where ``root`` is above :data:`ROOT_FLOOR` of ``peak`` (default its
+    largest value), else 0."""
+    ok = root > ROOT_FLOOR * (float(np.max(root)) if peak is None else peak)
+    return np.where(ok, weighted / np.where(ok, root, 1.0), 0.0)
+
+
 def _energy(box: Box, v: FloatArray) -> float:
     return float(box.integrate(np.sum(v * v, axis=0)))
 
@@ -213,8 +228,7 @@ def helmholtz_split(
     finer = _solve(marg, field_on(error, finer_box, s), finer_box, tol)
     g_energy = _energy(box, main.weighted)
     change = abs(_energy(finer_box, finer.weighted) - g_energy) / max(total, 1e-300) + tol
-    with np.errstate(divide="ignore", invalid="ignore"):
-        grad = np.where(main.root > 0.0, main.weighted / np.where(main.root > 0, main.root, 1), 0)
+    grad = _unweight(main.weighted, main.root)
     sol_weighted = main.root * e - main.weighted
     return HelmholtzSplit(
         box,
@@ -228,25 +242,6 @@ def helmholtz_split(
     )
 
 
-def _grid_of(pts: FloatArray) -> tuple[Box, FloatArray] | None:
-    """The box whose points are ``pts`` in C order (periodic: the upper bound one spacing past
-    the last point), and the spacing; None if ``pts`` are not such a grid."""
-    axes = [np.unique(pts[:, j]) for j in range(pts.shape[1])]
-    if int(np.prod([a.size for a in axes])) != pts.shape[0] or any(a.size < 16 for a in axes):
-        return None
-    h = np.array([a[1] - a[0] for a in axes])
-    box = Box(
-        [a[0] for a in axes],
-        [a[0] + a.size * hj for a, hj in zip(axes, h, strict=True)],
-        [a.size for a in axes],
-    )
-    if box.n != tuple(a.size for a in axes) or not np.allclose(
-        box.points, pts, rtol=0, atol=1e-9 * float(np.max(h))
-    ):
-        return None
-    return box, h
-
-
 @dataclass(eq=False)
 class GradientPart:
     """The gradient part ``grad phi`` of ``error`` against ``q_s`` as an error field: at each
@@ -255,8 +250,7 @@ class GradientPart:
     widened marginal; at scattered points by trigonometric interpolation of ``sqrt(q_s) grad
     phi``. In 1-D it is ``error`` itself. Each call is a Poisson solve (0.1-0.5 s on a 2-D
     grid), so an ODE solve that calls it at every step (:class:`GridOracle`) takes many
-    minutes: to compare an error with its gradient part on the oracle, build the error from
-    parts known in closed form (as the tests do: ``tanh`` plus a rotated score).
+    minutes: there use :class:`GradientTable`, the same field tabulated in time.
 
     Examples
     --------
@@ -281,35 +275,48 @@ class GradientPart:
         pts = np.asarray(y, dtype=np.float64)
         if self.law.dim == 1:
             return np.asarray(self.error(pts, s), dtype=np.float64)
-        marg = ou_transition(self.law, float(s))
-        grid = _grid_of(pts)
+        grid = grid_of(pts)
         if grid is None:
+            marg = ou_transition(self.law, float(s))
             box = _resolving(self.error, marg, float(s), self.tol)
             return self._scattered(marg, box, pts, float(s))
-        wide = box_for([_widened(marg)], refine=np.sqrt(2.0))
-        sub, h = grid
+        return self.on_grid(*grid, float(s))
+
+    def on_grid(self, sub: Box, h: FloatArray, s: float) -> FloatArray:
+        """The gradient part at the points of ``sub`` (spacing ``h``), shape ``(n, d)``."""
+        weighted, root = self.weighted_on_grid(sub, h, s)
+        out = _unweight(weighted, root)
+        return np.moveaxis(out.reshape((sub.dim, -1)), 0, -1)
+
+    def weighted_on_grid(
+        self, sub: Box, h: FloatArray, s: float, times: Any = None
+    ) -> tuple[FloatArray, FloatArray]:
+        """``sqrt(q_s) grad phi`` (shape ``(d, *sub.shape)``) and ``sqrt(q_s)`` on ``sub``,
+        solved on ``sub`` extended to the widened marginal's box at ``s`` (or the box of the
+        widened marginals at all ``times``: one grid for every time of a table)."""
+        marg = ou_transition(self.law, s)
+        at = [s] if times is None else times
+        wide = box_for(
+            [_widened(ou_transition(self.law, float(t))) for t in at], refine=np.sqrt(2.0)
+        )
         lo = np.minimum(sub.lower, wide.lower)
         lo = sub.lower - np.ceil((sub.lower - lo) / h) * h
         hi = np.maximum(sub.upper, wide.upper)
         n = [int(m) + int(m) % 2 for m in np.ceil((hi - lo) / h - 1e-9)]
         box = Box(lo, lo + np.array(n) * h, n)
         start = self._last.get(box.n)
-        sol = _solve(marg, field_on(self.error, box, float(s)), box, self.tol, start)
+        sol = _solve(marg, field_on(self.error, box, s), box, self.tol, start)
         self._last = {box.n: sol.psi}
         offset = np.rint((sub.lower - box.lower) / h).astype(int)
         idx = tuple(slice(o, o + m) for o, m in zip(offset, sub.n, strict=True))
-        weighted = sol.weighted[(slice(None), *idx)]
-        root = sol.root[idx]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(root > 0.0, weighted / np.where(root > 0, root, 1.0), 0.0)
-        return np.moveaxis(out.reshape((box.dim, -1)), 0, -1)
+        return sol.weighted[(slice(None), *idx)], sol.root[idx]
 
     def _scattered(self, marg: Any, box: Box, pts: FloatArray, s: float) -> FloatArray:
         sol = _solve(marg, field_on(self.error, box, s), box, self.tol)
         vals = np.stack([trig_eval(box, comp, pts) for comp in sol.weighted], axis=1)
         root = np.exp(0.5 * marg.logpdf(pts))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(root[:, None] > 0.0, vals / np.where(root > 0, root, 1.0)[:, None], 0.0)
+        peak = float(np.max(np.exp(0.5 * marg.logpdf(box.points))))
+        return _unweight(vals.T, root, peak).T
 
 
 def split_energies(
