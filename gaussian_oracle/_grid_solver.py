@@ -256,15 +256,39 @@ def _jacobian_1d(
     return jac
 
 
-class MixtureMarginals:
+class CachedMarginals:
+    """Density ``q_s`` and ideal drift ``y / 2 + grad log q_s`` of a law on a grid, computed
+    together by ``_compute(box, s)``; the last (box, time) asked is kept, since the solver asks
+    for both at each step (keyed by the box itself: ids of dead boxes recur)."""
+
+    def __init__(self) -> None:
+        self._key: tuple[Box, float] | None = None
+        self._value: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
+
+    def _compute(self, box: Box, s: float) -> tuple[FloatArray, FloatArray]:
+        raise NotImplementedError
+
+    def _both(self, box: Box, s: float) -> tuple[FloatArray, FloatArray]:
+        if self._key is None or self._key[0] is not box or self._key[1] != float(s):
+            self._key, self._value = (box, float(s)), self._compute(box, float(s))
+        return self._value
+
+    def drift(self, box: Box, s: float) -> FloatArray:
+        return self._both(box, s)[1]
+
+    def density(self, box: Box, s: float) -> FloatArray:
+        return self._both(box, s)[0]
+
+
+class MixtureMarginals(CachedMarginals):
     """Forward marginals ``q_s`` of a Gaussian mixture (closed form) on a grid: density and
-    ideal drift ``y / 2 + grad log q_s`` together, from one eigendecomposition per component
-    (``S_s = e^{-s} S + (1 - e^{-s}) I`` keeps the eigenvectors of ``S``); the last time asked
-    is cached, since the solver asks for both at each step."""
+    ideal drift together, from one eigendecomposition per component (``S_s = e^{-s} S +
+    (1 - e^{-s}) I`` keeps the eigenvectors of ``S``)."""
 
     def __init__(self, law: Any) -> None:
         from ._law_tools import components
 
+        super().__init__()
         w, m, c, _ = components(law)
         live = w > 0
         self.law = law
@@ -272,13 +296,8 @@ class MixtureMarginals:
         self.means = m[live]
         lam, vec = np.linalg.eigh(c[live])
         self.lam, self.vec = lam, vec
-        self._key: tuple[Box, float] | None = None  # the box itself: ids of dead boxes recur
-        self._value: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
 
-    def _both(self, box: Box, s: float) -> tuple[FloatArray, FloatArray]:
-        key = (box, float(s))
-        if self._key is not None and self._key[0] is box and self._key[1] == key[1]:
-            return self._value
+    def _compute(self, box: Box, s: float) -> tuple[FloatArray, FloatArray]:
         pts = box.points
         a, v = np.exp(-0.5 * s), -np.expm1(-s)
         var = np.exp(-s) * self.lam + v  # (K, d)
@@ -295,11 +314,4 @@ class MixtureMarginals:
         sc = np.einsum("kn,kni->ni", r / total, grads)
         dens = np.exp(top) * total
         drift = np.moveaxis(0.5 * pts + sc, -1, 0).reshape((box.dim, *box.shape))
-        self._key, self._value = key, (dens.reshape(box.shape), drift)
-        return self._value
-
-    def drift(self, box: Box, s: float) -> FloatArray:
-        return self._both(box, s)[1]
-
-    def density(self, box: Box, s: float) -> FloatArray:
-        return self._both(box, s)[0]
+        return dens.reshape(box.shape), drift

@@ -19,7 +19,7 @@ from ._errors import OracleDomainError
 from ._grid import Box
 from ._grid_law import GridLaw, _edge_mass
 from ._grid_sampling import affine_image, sample_grid
-from ._grid_solver import MixtureMarginals
+from ._grid_solver import CachedMarginals, MixtureMarginals
 from ._law_tools import as_mixture
 from ._laws import GaussianMixture
 from ._learners import (
@@ -73,19 +73,15 @@ def mixed(alpha: float, p: GaussianMixture, current: Any) -> HybridLaw:
     return HybridLaw(1.0, mix(alpha, p, as_mixture(current)).merged(), None)
 
 
-class HybridMarginals:
+class HybridMarginals(CachedMarginals):
     """Density and ideal drift ``y / 2 + grad log q_s`` of a :class:`HybridLaw` on its box."""
 
     def __init__(self, law: HybridLaw) -> None:
+        super().__init__()
         self.law = law
         self.closed = MixtureMarginals(law.closed) if law.closed is not None else None
-        self._key: tuple[Box, float] | None = None  # the box itself: ids of dead boxes recur
-        self._value: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
 
-    def _both(self, box: Box, s: float) -> tuple[FloatArray, FloatArray]:
-        key = (box, float(s))
-        if self._key is not None and self._key[0] is box and self._key[1] == key[1]:
-            return self._value
+    def _compute(self, box: Box, s: float) -> tuple[FloatArray, FloatArray]:
         law, d = self.law, box.dim
         dens = np.zeros(box.shape)
         flux = np.zeros((d, *box.shape))  # grad of the density
@@ -103,14 +99,7 @@ class HybridMarginals:
         tiny = np.finfo(float).tiny
         with np.errstate(invalid="ignore", divide="ignore"):
             sc = np.where(dens > tiny, flux / np.where(dens > tiny, dens, 1.0), 0.0)
-        self._key, self._value = key, (dens, 0.5 * pts + sc)
-        return self._value
-
-    def drift(self, box: Box, s: float) -> FloatArray:
-        return self._both(box, s)[1]
-
-    def density(self, box: Box, s: float) -> FloatArray:
-        return self._both(box, s)[0]
+        return dens, 0.5 * pts + sc
 
 
 def sample_hybrid(q: HybridLaw, n: int, rng: np.random.Generator) -> FloatArray:
