@@ -25,7 +25,7 @@ from ._diffusion import Diffusion
 from ._errors import OracleDomainError
 from ._estimate import Estimate
 from ._gaussian import Gaussian
-from ._grid import MAX_POINTS, Box, box_for
+from ._grid import MAX_POINTS, Box, box_for, refinements_needed
 from ._grid_law import GridLaw, _edge_mass
 from ._grid_quadrature import TAIL_FACTOR, _trusted, masked_ratio, refined_estimate
 from ._grid_solver import (
@@ -156,6 +156,7 @@ class GridOracle:
         if box is not None and (not isinstance(box, Box) or box.dim != data.dim):
             raise OracleDomainError(f"box={box!r} must be a Box of dimension {data.dim}")
         self._laws, self._auto = laws, box is None
+        self._seen: list[tuple[int, float]] = []  # (points, solution tail) of this solve
         if box is None:
             box = self._resolved(box_for(laws, margin=self.margin))
         else:
@@ -206,9 +207,14 @@ class GridOracle:
         128 x 128 tripled the time; in 1-D, ``rtol`` let eta of a tanh error be off by 2e-3."""
         limit = self._solution_limit()
         tail = solution_tail(run, self.rtol)
+        self._seen.append((max(run.box.n), tail))
         if tail <= limit:
             return False
         finer = self.boxes[0].refined(1.3)
+        for _ in range(refinements_needed(self._seen, limit) - 1):  # the tails' decay predicts
+            if max(finer.refined(1.3).n) > MAX_POINTS[finer.dim - 1]:  # more than one step
+                break
+            finer = finer.refined(1.3)
         if not self._auto or max(finer.n) > MAX_POINTS[finer.dim - 1]:
             raise OracleDomainError(
                 f"the grid cannot resolve the solution: with {run.box.n} points the spectral "
@@ -254,7 +260,7 @@ class GridOracle:
         """Every quantity at error scale ``scale`` (``learned=False``: only ``eps_star2`` and
         ``eta``, without the learned density)."""
         scale = check_scalar("scale", scale, low=0.0)
-        grown = 0
+        grown, self._seen = 0, []
         while True:
             try:
                 coarse = self._run(self.boxes[0], scale, self.rtol, learned)

@@ -23,7 +23,7 @@ from ._errors import OracleDomainError
 from ._law_tools import components
 from ._validation import FloatArray, as_float_array
 
-__all__ = ["MAX_POINTS", "Box", "box_for", "grid_of", "spectral_tail"]
+__all__ = ["MAX_POINTS", "Box", "box_for", "grid_of", "refinements_needed", "spectral_tail"]
 
 #: tail mass allowed outside the box, per law (the issue's target: < 1e-14)
 TAIL_MASS = 1e-14
@@ -275,3 +275,20 @@ def grid_of(pts: FloatArray) -> tuple[Box, FloatArray] | None:
     ):
         return None
     return box, h
+
+
+def refinements_needed(seen: list[tuple[int, float]], limit: float, most: int = 3) -> int:
+    """How many 1.3x refinements should bring a spectral tail below ``limit``, from the last two
+    ``(points, tail)`` seen: the tail of an analytic function falls exponentially with the
+    number of points, so ``log tail`` is extrapolated linearly to a third of ``limit`` (a
+    margin); 1 with fewer than two or a tail that did not fall, at most ``most`` (measured: a
+    tanh error on a bimodal mixture, tails 1.7e-7 and 5.2e-9 on 150 and 196 points predict 293
+    for 1e-11; 330 gives 3.4e-13, and the solve on 254 is skipped)."""
+    if len(seen) < 2:
+        return 1
+    (n0, t0), (n1, t1) = seen[-2:]
+    if not (0.0 < t1 < t0) or n1 <= n0:
+        return 1
+    need = n1 + np.log(limit / (3.0 * t1)) / (np.log(t1 / t0) / (n1 - n0))
+    steps = int(np.ceil(np.log(max(need, n1) / n1) / np.log(1.3)))
+    return int(min(max(steps, 1), most))
