@@ -29,8 +29,9 @@ above its round-off (~1e-15 of its peak); beyond, it is bounded by the unseen-ta
 recursion, not extrapolated (measured: ``PopulationKDE(0.6)`` on variances 0.5, ``D_1`` off by
 3.5e-5 with 8e-5 stated; a box 1.5 times wider, 470 points, changed neither).
 
-Components whose covariance another one's dominates (Loewner order) are dropped: the rule's
-verdict depends on the heaviest ones only, so the model stays as small as ``p``.
+Components whose covariance another one's dominates (Loewner order) are dropped, and one is kept
+per covariance: the rule's verdict depends on the heaviest precisions only, so the model stays
+as small as ``p``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from ._diffusion import Diffusion
+from ._errors import FinitenessUndecidedError
 from ._estimate import Estimate
 from ._gaussian import Gaussian
 from ._law_tools import as_mixture, components
@@ -56,25 +58,32 @@ _SAME = 1e-12
 
 
 def _uniform(means: list[Any], covs: list[Any]) -> GaussianMixture:
-    """Equal weights on the components whose covariance no other one dominates (Loewner
-    order), each distinct (mean, covariance) once. Grouped by covariance first: a sampled
-    KDE has hundreds of components and one covariance."""
+    """Equal weights on one component per covariance that no other one dominates (Loewner
+    order). The rule's verdict depends on the precisions only: where means would matter (a tail
+    exponent of zero) it reports infinity either way. A sampled KDE's hundreds of components
+    are then one, and the 2-D scan of the rule stays exact (it enumerates pairs)."""
     m, c = np.asarray(means, dtype=float), np.asarray(covs, dtype=float)
     scale = float(np.max(np.abs(c)))
     key = np.round(c.reshape(len(c), -1) / (_SAME * scale)) if scale > 0 else c.reshape(len(c), -1)
-    distinct, group = np.unique(key, axis=0, return_inverse=True)
-    rep = [int(np.flatnonzero(group == g)[0]) for g in range(len(distinct))]
-    live = []
-    for g, j in enumerate(rep):
-        others = (np.linalg.eigvalsh(c[k] - c[j]) for h, k in enumerate(rep) if h != g)
-        # another covariance >= this one (and not equal): its tails are heavier everywhere
-        if not any(float(np.min(e)) >= -_SAME * scale for e in others):
-            live.append(g)
-    pick = np.flatnonzero(np.isin(group.ravel(), live))
-    rows = np.hstack([np.round(m[pick] / _SAME), key[pick]])
-    pick = pick[np.sort(np.unique(rows, axis=0, return_index=True)[1])]
+    rep = np.sort(np.unique(key, axis=0, return_index=True)[1])
+    # another covariance >= this one (and not equal): its tails are heavier everywhere
+    pick = [
+        j
+        for j in rep
+        if not any(
+            float(np.min(np.linalg.eigvalsh(c[k] - c[j]))) >= -_SAME * scale for k in rep if k != j
+        )
+    ]
     n = len(pick)
     return GaussianMixture(np.full(n, 1.0 / n), m[pick], c[pick])
+
+
+def _check(a: GaussianMixture, b: GaussianMixture) -> TailCheck | None:
+    """The rule's verdict, None where it cannot decide (then the grid's value stands)."""
+    try:
+        return chi2_tail_check(a, b)
+    except FinitenessUndecidedError:
+        return None
 
 
 def _parts(*laws: Any) -> tuple[list[Any], list[Any]]:
@@ -121,9 +130,9 @@ class TailModel:
         ]
         return _uniform([g.mean for g in ends], [g.cov for g in ends])
 
-    def step(self, learner: Any, learned: Any = None) -> tuple[TailModel, dict[str, TailCheck]]:
+    def step(self, learner: Any, learned: Any = None) -> tuple[TailModel, dict[str, TailCheck | None]]:
         """The model of ``p_hat_{i+1}`` and the tail checks of the generation's ratios (keys as
-        in the recursion: D, I, I_ideal, J, refreshed).
+        in the recursion: D, I, I_ideal, J, refreshed; None where undecided).
 
         ``learned``: the learned law where it is in closed form (a sampled learner's KDE or
         refit); None for a law map, which then acts on the training law's tail model."""
@@ -134,18 +143,18 @@ class TailModel:
             tilde = as_mixture(learner.learn(q, np.random.default_rng(0)))
         hat = self._endpoint(tilde)
         checks = {
-            "D": chi2_tail_check(hat, self.p),
-            "I": chi2_tail_check(hat, q),
-            "I_ideal": chi2_tail_check(hat, self._endpoint(q)),
-            "J": chi2_tail_check(_union(hat, q), self.p),
-            "refreshed": chi2_tail_check(q, self.p),
+            "D": _check(hat, self.p),
+            "I": _check(hat, q),
+            "I_ideal": _check(hat, self._endpoint(q)),
+            "J": _check(_union(hat, q), self.p),
+            "refreshed": _check(q, self.p),
         }
         return TailModel(self.p, self.alpha, self.diffusion, hat), checks
 
-    def refreshed(self) -> TailCheck:
+    def refreshed(self) -> TailCheck | None:
         """The tail check of ``chi2(q_i || p)`` for the current model (the last generation)."""
         q = self._training()
-        return chi2_tail_check(q, self.p)
+        return _check(q, self.p)
 
 
 def infinite_estimate(check: TailCheck, grid_value: float, init: str) -> Estimate:
