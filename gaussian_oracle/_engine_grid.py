@@ -76,7 +76,8 @@ class GridSolution:
 
 
 def _ratio2(run: GridRun, f: Any) -> tuple[float, float]:
-    return masked_ratio(run.box, f, run.rho0)
+    value, band, _ = masked_ratio(run.box, f, run.rho0)
+    return value, band
 
 
 def _fisher(run: GridRun) -> tuple[float, float]:

@@ -30,7 +30,7 @@ from ._estimate import Estimate
 from ._gaussian import Gaussian
 from ._grid import Box, box_for
 from ._grid_law import GridLaw, _edge_mass
-from ._grid_quadrature import TAIL_FACTOR, grid_noise, masked_ratio, refined_estimate
+from ._grid_quadrature import TAIL_FACTOR, grid_noise, masked_ratio, refined_estimate, unseen_tail
 from ._grid_solver import implicit_on, integrate_generation, resolution_tail
 from ._grid_tails import TailModel, infinite_estimate
 from ._hybrid import HybridLaw, HybridMarginals, learn_hybrid, mixed
@@ -101,17 +101,18 @@ def _on(law: Any, box: Box) -> FloatArray:
 
 def _ratio(
     box: Box, num: FloatArray, ref: FloatArray, noise: float, ref_noise: float = 0.0
-) -> tuple[float, float]:
-    """``int num^2 / ref`` and the bound on its unseen tail (:data:`TAIL_FACTOR` times the
-    weight on the last cells integrated). Integrated: where ``ref`` is above
+) -> tuple[float, ...]:
+    """``int num^2 / ref``, the bound on its unseen tail (:data:`TAIL_FACTOR` times the weight
+    on the last cells integrated), that weight and its distance from the box's centre (for
+    :func:`unseen_tail` where the tail model knows the decay). Integrated: where ``ref`` is above
     :data:`LAW_FLOOR` of its peak, and beyond, where ``num`` and ``ref`` stand 100 times above
     their round-off (``noise``, ``ref_noise``: absolute), so that the integrand is known to 2%
     however small ``ref`` is. Generated laws can have heavier tails than ``p`` (a KDE widens
     every generation; measured: the integrand of D_4 still 3e-11 per unit length where ``p``
     reaches 1e-16 of its peak, D 8e-12 short, the coarse/fine difference 1.7e-12)."""
     beyond = (np.abs(num) > 100.0 * noise) & (ref > 100.0 * ref_noise)
-    value, band = masked_ratio(box, num, ref, LAW_FLOOR, beyond)
-    return value, TAIL_FACTOR * band
+    value, band, radius = masked_ratio(box, num, ref, LAW_FLOOR, beyond)
+    return value, TAIL_FACTOR * band, band, radius
 
 
 class _Unresolved(OracleDomainError):
@@ -162,7 +163,7 @@ class _Chain:
         self.box, self.p_grid = box, _on(p, box)
         self.current: Any = start  # a mixture (generation 0), then a GridLaw on self.box
         self.laws: list[Any] = [start]
-        self.out: dict[str, list[tuple[float, float]]] = {k: [] for k in _NAMES}
+        self.out: dict[str, list[tuple[float, ...]]] = {k: [] for k in _NAMES}
 
     def refine(self, box: Box) -> None:
         self.box, self.p_grid = box, _on(self.p, box)
@@ -231,7 +232,7 @@ class _Chain:
         for name in _NAMES:
             self.out[name].append(step[name])
 
-    def finish(self) -> tuple[list[GridLaw], dict[str, list[tuple[float, float]]]]:
+    def finish(self) -> tuple[list[GridLaw], dict[str, list[tuple[float, ...]]]]:
         """Every law on the last box, and the sequences (with the last ``refreshed``)."""
         box = self.box
         q_last = mixed(self.alpha, self.p, self.current).on(box)
@@ -274,13 +275,9 @@ def grid_recursion(
                 f"{', '.join(c.__name__ for c in GRID_LEARNERS)}"
             )
     rtol = (1e-10 if data.dim == 1 else 1e-8) if rtol is None else rtol
-    laws_for_box = [
-        data,
-        ou_transition(data, diffusion.t0),
-        ou_transition(data, diffusion.T),
-        Gaussian(np.zeros(data.dim), np.eye(data.dim)),
-        p_hat_0,
-    ]
+    standard = Gaussian(np.zeros(data.dim), np.eye(data.dim))
+    laws_for_box = [data, ou_transition(data, diffusion.t0), ou_transition(data, diffusion.T)]
+    laws_for_box += [standard, p_hat_0]
     widest = max(float(getattr(x, "h", 0.0)) for x in learners)
     # a KDE of samples has features as narrow as its bandwidth: resolve them from the start
     narrow = [float(x.h) for x in learners if isinstance(x, FiniteSampleKDE)]
@@ -332,11 +329,14 @@ def grid_recursion(
     fine = chains[1].box
     why = f"grid recursion on {fine.n} points (error: difference from {chains[0].box.n})"
 
-    def estimate(name: str, k: int, a: tuple[float, float], b: tuple[float, float]) -> Estimate:
+    def estimate(name: str, k: int, a: tuple[float, ...], b: tuple[float, ...]) -> Estimate:
         tail = checks[k].get(name)  # the box cannot see a divergence beyond it: the tail model
         if tail is not None and not tail.finite:
             return infinite_estimate(tail, a[0], diffusion.init)
-        return refined_estimate(a[0], b[0], 0.1 * rtol, why, extra=a[1])
+        phi = np.zeros(0) if tail is None or len(a) < 4 else tail.tail_precision
+        phi = phi[np.isfinite(phi)]  # slow tails: the decay the tail model knows bounds them
+        slow = unseen_tail(fine, a[2], a[3], float(np.min(phi))) if phi.size else 0.0
+        return refined_estimate(a[0], b[0], 0.1 * rtol, why, extra=max(a[1], slow))
 
     seqs = {
         name: tuple(

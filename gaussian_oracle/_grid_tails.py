@@ -130,7 +130,9 @@ class TailModel:
         ]
         return _uniform([g.mean for g in ends], [g.cov for g in ends])
 
-    def step(self, learner: Any, learned: Any = None) -> tuple[TailModel, dict[str, TailCheck | None]]:
+    def step(
+        self, learner: Any, learned: Any = None
+    ) -> tuple[TailModel, dict[str, TailCheck | None]]:
         """The model of ``p_hat_{i+1}`` and the tail checks of the generation's ratios (keys as
         in the recursion: D, I, I_ideal, J, refreshed; None where undecided).
 

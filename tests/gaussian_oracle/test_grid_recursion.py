@@ -136,7 +136,7 @@ def test_a_run_refined_midway_continues_as_a_run_on_the_finer_grid():
             chain.commit(chain.advance(ExactScore(), 1.0, rng))
     (laws_m, out_m), (laws_s, out_s) = moved.finish(), straight.finish()
     assert all(law.box == fine for law in laws_m)
-    values = [[v for v, _tail in out["D"]] for out in (out_m, out_s)]  # (value, unseen tail)
+    values = [[v[0] for v in out["D"]] for out in (out_m, out_s)]  # (value, unseen tail, ...)
     assert np.allclose(*values, rtol=1e-9, atol=0)
     assert np.max(np.abs(laws_m[-1].values - laws_s[-1].values)) < 1e-12
 
