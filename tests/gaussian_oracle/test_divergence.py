@@ -261,3 +261,21 @@ def test_peaks_of_every_width_in_a_wide_box(sd, c0):
     # cubature rtol 1e-10; observed errors are below 1e-13 on this family
     assert c.value == pytest.approx(ref_chi2, rel=1e-10)
     assert k.value == pytest.approx(ref_kl, rel=1e-10)
+
+
+def test_identical_laws_have_exactly_zero_divergence_without_sampling():
+    """chi2(p || p) and KL(p || p) in d = 3 were importance-sampling runs of 200,000 draws
+    (value 0 by luck of the estimator); the laws' components decide it: exactly 0."""
+    rng = np.random.default_rng(5)
+    means = rng.normal(size=(3, 3))
+    covs = np.array([np.eye(3) * v for v in (0.5, 1.0, 1.5)])
+    p = GaussianMixture([0.2, 0.3, 0.5], means, covs)
+    copy = GaussianMixture([0.2, 0.3, 0.5], means.copy(), covs.copy())
+    split = GaussianMixture([0.1, 0.1, 0.3, 0.5], means[[0, 0, 1, 2]], covs[[0, 0, 1, 2]])
+    for q in (p, copy, split):  # the same object, an equal copy, a component written twice
+        for div in (chi2(p, q), kl(p, q)):
+            assert div.value == 0.0 and div.method == "closed-form" and div.n_samples == 0
+    # a different law is not caught by the shortcut, and an explicit method still samples
+    other = GaussianMixture([0.25, 0.25, 0.5], means, covs)
+    assert chi2(p, other).method == "importance-sampling" and chi2(p, other).value > 0.0
+    assert chi2(p, p, method="monte-carlo").n_samples > 0
