@@ -55,17 +55,16 @@ def _trusted(rho0: Any, floor: float = TRUST_FLOOR) -> Any:
 
 
 def masked_ratio(
-    box: Box, f: Any, ref: Any, floor: float = TRUST_FLOOR, beyond: Any = None, centre: Any = None
+    box: Box, f: Any, ref: Any, floor: float = TRUST_FLOOR, beyond: Any = None
 ) -> tuple[float, float, float]:
     """``int f^2 / ref`` where ``ref`` is trusted (above ``floor`` of its peak, or where the
     mask ``beyond`` says so), the integrand's weight on the band of two cells next to where it
     is not (a tail indicator: the part beyond is not seen), and the band's least distance from
-    ``centre`` (default the box's centre; ``inf`` without a band)."""
+    the box's centre (``inf`` without a band)."""
     ok = _trusted(ref, floor) if beyond is None else _trusted(ref, floor) | beyond
     g = np.where(ok, f**2 / np.where(ok, ref, 1.0), 0.0)
     band = ok & binary_dilation(~ok, iterations=2)
-    c = 0.5 * (box.lower + box.upper) if centre is None else np.asarray(centre, dtype=float)
-    dist = np.linalg.norm(box.points - c, axis=-1).reshape(box.shape)
+    dist = np.linalg.norm(box.points - 0.5 * (box.lower + box.upper), axis=-1).reshape(box.shape)
     radius = float(np.min(dist[band])) if np.any(band) else float("inf")
     return float(box.integrate(g)), float(box.integrate(np.where(band, g, 0.0))), radius
 

@@ -12,8 +12,9 @@ and ``eta_i`` are quadratures on the grid.
 Achieved error: the whole run is made twice, on the box at ``rtol`` and on a box 1.3 times finer
 at ``rtol / 10`` (explicit stepping at :data:`EXPLICIT_FACTOR` of each); values come from the
 finer run with ``abs_error`` the difference plus the finer run's tolerance and the bound on the
-unseen tail of each ratio integral (method "grid"); a ratio whose integrand grows beyond the box
-is ``+inf`` by the closed-form tail model of :mod:`._grid_tails` (method "tail-rule").
+unseen tail of each ratio integral (method "grid"). The closed-form tail model of
+:mod:`._grid_tails` makes a ratio whose integrand grows beyond the box ``+inf`` (method
+"tail-rule") and, where it is finite, bounds its unseen tail by the decay it knows.
 """
 
 from __future__ import annotations
@@ -275,9 +276,8 @@ def grid_recursion(
                 f"{', '.join(c.__name__ for c in GRID_LEARNERS)}"
             )
     rtol = (1e-10 if data.dim == 1 else 1e-8) if rtol is None else rtol
-    standard = Gaussian(np.zeros(data.dim), np.eye(data.dim))
     laws_for_box = [data, ou_transition(data, diffusion.t0), ou_transition(data, diffusion.T)]
-    laws_for_box += [standard, p_hat_0]
+    laws_for_box += [Gaussian(np.zeros(data.dim), np.eye(data.dim)), p_hat_0]
     widest = max(float(getattr(x, "h", 0.0)) for x in learners)
     # a KDE of samples has features as narrow as its bandwidth: resolve them from the start
     narrow = [float(x.h) for x in learners if isinstance(x, FiniteSampleKDE)]
