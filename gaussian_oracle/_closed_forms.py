@@ -7,20 +7,15 @@ leaves chi-square and KL unchanged (both are invariant under invertible affine m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.special import logsumexp
 
 from ._errors import OracleDomainError
 from ._laws import Gaussian, GaussianMixture
 from ._validation import FloatArray
-
-# Pairs of components are processed in blocks of rows so that the (rows x K x d x d) work array
-# stays near 8 MB.
-_PAIR_BUDGET = 1_000_000
+from ._whitened import PAIR_BUDGET, WhitenedComponents
 
 
 def x_minus_log1p(x: FloatArray) -> FloatArray:
@@ -135,125 +130,57 @@ def kl_gaussian(p: Gaussian, q: Gaussian) -> float:
         return float(0.5 * body + 0.5 * float(delta @ delta))
 
 
-@dataclass(frozen=True, slots=True)
-class WhitenedComponents:
-    """Components in the frame whitened by a Gaussian ``N_0`` (private; THEORY.md §6).
-
-    Holds, per component, the whitened mean ``mu``, precision ``prec``, ``prec @ mu``,
-    ``mu^T prec mu`` and ``log det Sigma``: everything the pairwise terms
-    ``log int N_j N_k / N_0`` need.
-    """
-
-    mu: FloatArray
-    prec: FloatArray
-    pm: FloatArray
-    quad: FloatArray
-    logdet: FloatArray
-
-    @classmethod
-    def of(cls, means: FloatArray, covs: FloatArray, q: Gaussian) -> WhitenedComponents:
-        li = q._factors.chol_inv[0]
-        mu = (means - q.mean) @ li.T
-        sig = np.einsum("ij,kjl,ml->kim", li, covs, li)
-        sig = 0.5 * (sig + np.swapaxes(sig, 1, 2))
-        chol = np.linalg.cholesky(sig)
-        logdet = 2.0 * np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)
-        cinv = np.linalg.inv(chol)
-        prec = np.einsum("kji,kjl->kil", cinv, cinv)
-        pm = np.einsum("kij,kj->ki", prec, mu)
-        return cls(mu, prec, pm, np.einsum("ki,ki->k", mu, pm), logdet)
-
-    def take(self, idx: NDArray[np.intp]) -> WhitenedComponents:
-        return WhitenedComponents(
-            self.mu[idx], self.prec[idx], self.pm[idx], self.quad[idx], self.logdet[idx]
-        )
-
-    def log_terms_diagonal(self) -> FloatArray:
-        """``log int N_j^2 / N_0`` for every component (the diagonal of :meth:`log_terms`).
-
-        In the form ``-log det S_j - log det A / 2 + mu^T P A^{-1} mu`` with ``A = 2 P - I``
-        (``P`` the whitened precision), a sum of a positive quadratic form and constants: no
-        cancellation, and means too far out overflow to ``+inf`` instead of ``inf - inf``.
-        """
-        d = self.mu.shape[1]
-        ca = np.linalg.cholesky(2.0 * self.prec - np.eye(d))
-        logdet_a = 2.0 * np.sum(np.log(np.diagonal(ca, axis1=-2, axis2=-1)), axis=-1)
-        with np.errstate(over="ignore", invalid="ignore"):
-            y = np.linalg.solve(ca, self.pm[..., None])  # C^{-1} P mu, with A = C C^T
-            z = np.linalg.solve(np.swapaxes(ca, -1, -2), y)[..., 0]  # A^{-1} P mu
-            form = np.einsum("ki,ki->k", self.mu, z)
-        return -self.logdet - 0.5 * logdet_a + form
-
-    def log_terms(self, other: WhitenedComponents) -> FloatArray:
-        """``log int N_j N_k / N_0`` for ``j`` in self and ``k`` in other, shape ``(J, K)``.
-
-        Every ``A_jk = Pi_j + Pi_k - I`` must be positive definite (true when every
-        ``A_jj`` and ``A_kk`` is, since ``A_jk = (A_jj + A_kk) / 2``).
-        """
-        k, d = other.mu.shape
-        eye = np.eye(d)
-        rows = max(1, _PAIR_BUDGET // max(1, k * d * d))
-        out = np.empty((self.mu.shape[0], k))
-        for start in range(0, self.mu.shape[0], rows):
-            j = slice(start, min(self.mu.shape[0], start + rows))
-            a = self.prec[j][:, None] + other.prec[None, :] - eye
-            b = self.pm[j][:, None] + other.pm[None, :]
-            ca = np.linalg.cholesky(a)
-            logdet_a = 2.0 * np.sum(np.log(np.diagonal(ca, axis1=-2, axis2=-1)), axis=-1)
-            # means beyond ~1e150 whitened sds overflow the quadratic forms; the terms are then
-            # +inf, or inf - inf = nan for pairs: see log1p_chi2_mixture_gaussian
-            with np.errstate(over="ignore", invalid="ignore"):
-                y = np.linalg.solve(ca, b[..., None])[..., 0]
-                out[j] = (
-                    -0.5 * (self.logdet[j][:, None] + other.logdet[None, :] + logdet_a)
-                    + 0.5 * np.einsum("rki,rki->rk", y, y)
-                    - 0.5 * (self.quad[j][:, None] + other.quad[None, :])
-                )
-        return out
+# log(1 + chi2) above which chi2 is taken from its logarithm (the direct sum of w w expm1(T)
+# would overflow; its relative accuracy is then that of the log, ~1e-16 x log)
+DIRECT_LIMIT = 700.0
 
 
-def log1p_chi2_mixture_gaussian(p: GaussianMixture, q: Gaussian) -> float:
-    r""":math:`\log(1 + \chi^2(\sum_j w_j N_j \| N_0))` by the pairwise closed form.
+def chi2_mixture_gaussian(p: GaussianMixture, q: Gaussian) -> tuple[float, float | None]:
+    r"""``(log(1 + chi2), chi2)`` of :math:`\sum_j w_j N_j` against :math:`N_0`, pairwise.
 
-    :math:`1 + \chi^2 = \sum_{j,k} w_j w_k \int N_j N_k / N_0` with, in the whitened frame
-    (:math:`N_0 = N(0, I)`, components :math:`N(\mu_j, \Sigma_j)`, precisions :math:`\Pi_j`),
-    :math:`A = \Pi_j + \Pi_k - I`, :math:`b = \Pi_j\mu_j + \Pi_k\mu_k` and
-
-    .. math::
-        \log\!\int\!\frac{N_j N_k}{N_0} = -\tfrac12(\log|\Sigma_j| + \log|\Sigma_k| + \log|A|)
-        + \tfrac12 b^\top A^{-1} b - \tfrac12(\mu_j^\top\Pi_j\mu_j + \mu_k^\top\Pi_k\mu_k).
-
-    Every :math:`A_{jj}` must be positive definite (checked by the caller). The double sum is a
-    log-sum-exp over the upper triangle (off-diagonal pairs counted twice), computed in blocks
-    of rows.
+    :math:`1 + \chi^2 = \sum_{j,k} w_j w_k e^{T_{jk}}` with :math:`T_{jk} = \log\int N_j N_k /
+    N_0` (:mod:`gaussian_oracle._whitened`, accurate to relative round-off however close the
+    components are to :math:`N_0`). The logarithm is a log-sum-exp over the upper triangle
+    (off-diagonal pairs counted twice), computed in blocks of rows; ``chi2`` itself is the
+    direct sum :math:`\sum_{j,k} w_j w_k \operatorname{expm1}(T_{jk})` (the weights sum to
+    one), which keeps its relative accuracy for values down to the smallest floats, and is
+    ``None`` where ``log(1 + chi2) > DIRECT_LIMIT``. Every :math:`A_{jj}` must be positive
+    definite (checked by the caller).
     """
     keep = p.weights > 0
     comps = WhitenedComponents.of(p.means[keep], p.covs[keep], q)
     logw = np.log(p.weights[keep])
     k = logw.size
-    rows = max(1, _PAIR_BUDGET // max(1, k * p.dim * p.dim))
+    rows = max(1, PAIR_BUDGET // max(1, k * p.dim * p.dim))
     log2 = float(np.log(2.0))
     terms: list[FloatArray] = []
+    weights: list[FloatArray] = []
     for start in range(0, k, rows):
         j = np.arange(start, min(k, start + rows))
         c = np.arange(start, k)  # upper triangle only: pairs (j, c) with c >= j
-        log_t = comps.take(j).log_terms(comps.take(c)) + logw[j][:, None] + logw[c][None, :]
+        block = comps.take(j).log_terms(comps.take(c))
+        logw_jc = logw[j][:, None] + logw[c][None, :]
         upper = c[None, :] > j[:, None]
-        log_t = np.where(upper, log_t + log2, log_t)  # off-diagonal pairs count twice
-        terms.append(log_t[c[None, :] >= j[:, None]])
-    flat = np.concatenate(terms)
+        logw_jc = np.where(upper, logw_jc + log2, logw_jc)  # off-diagonal pairs count twice
+        mask = c[None, :] >= j[:, None]
+        terms.append(block[mask])
+        weights.append(logw_jc[mask])
+    flat, logw_flat = np.concatenate(terms), np.concatenate(weights)
     if np.any(np.isnan(flat)):
         # inf - inf in an off-diagonal term: by Cauchy-Schwarz it is at most the mean of two
         # diagonal terms, and a diagonal term that overflowed to +inf makes the sum +inf anyway
         # (an overflow: the caller labels it); without one there is no value to give
         diag = comps.log_terms_diagonal()
         if np.any(diag == np.inf):
-            return float("inf")
+            return float("inf"), None
         raise OracleDomainError(
             "chi2 of this mixture against the Gaussian is beyond float64 arithmetic (means too "
             "far out in units of the covariances)"
         )
-    return float(logsumexp(flat))
+    log1 = float(logsumexp(flat + logw_flat))
+    if log1 > DIRECT_LIMIT:
+        return log1, None
+    return log1, max(float(np.sum(np.exp(logw_flat) * np.expm1(flat))), 0.0)
 
 
 def _sqrtm(s: FloatArray) -> FloatArray:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._closed_forms import WhitenedComponents
 from ._divergence import Divergence, numeric_divergence
 from ._law_tools import as_mixture, centred, components, single_gaussian
 from ._laws import Law, _assemble
 from ._numerical import log_abs_expm1, monte_carlo, quadrature
 from ._tails import chi2_tail_check
 from ._validation import FloatArray
+from ._whitened import WhitenedComponents
 
 __all__ = ["contrast", "log_contrast_terms", "net_components", "signed_form"]
 

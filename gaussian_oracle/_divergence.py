@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from ._closed_forms import (
+    chi2_mixture_gaussian,
     gaussian_boundary,
     kl_gaussian,
     log1p_chi2_gaussian,
-    log1p_chi2_mixture_gaussian,
     overflow_note,
     w2_gaussian,
 )
@@ -189,12 +189,13 @@ def chi2(
     if q1 is not None and method in ("auto", "closed-form"):
         p1 = single_gaussian(p)
         boundary = False
+        direct: float | None = None
         try:
             if p1 is not None:
                 log1 = log1p_chi2_gaussian(p1, q1)
                 boundary = log1 == float("inf") and gaussian_boundary(p1, q1)
             else:
-                log1 = log1p_chi2_mixture_gaussian(as_mixture(p), q1)
+                log1, direct = chi2_mixture_gaussian(as_mixture(p), q1)
         except np.linalg.LinAlgError:  # A_jk positive definite only to round-off
             log1, boundary = float("inf"), True
         if boundary:  # the tail rule passed, but only by round-off
@@ -207,7 +208,7 @@ def chi2(
             )
         if log1 == float("inf"):  # finite by the tail rule: an overflow, not an infinity
             return overflow_beyond_log("the means are too far apart in units of the covariances")
-        return closed_form_chi2(log1)
+        return closed_form_chi2(log1, direct)
     return _numeric(p, q, "chi2", method, tails, n, gen)
 
 
@@ -222,9 +223,10 @@ def overflow_beyond_log(why: str) -> Divergence:
     )
 
 
-def closed_form_chi2(log1: float) -> Divergence:
-    """The closed-form ``chi2`` from ``log(1 + chi2)``: ``inf`` with method ``"overflow"`` (and
-    the log in ``reason``) when finite but beyond the float64 range."""
+def closed_form_chi2(log1: float, direct: float | None = None) -> Divergence:
+    """The closed-form ``chi2`` from ``log(1 + chi2)``, or ``direct`` where given (a sum that
+    keeps its relative accuracy for tiny values, which ``expm1(log1)`` does not): ``inf`` with
+    method ``"overflow"`` (and the log in ``reason``) when finite but beyond the float64 range."""
     if log1 > _LOG_FLOAT_MAX:
         return Divergence(
             float("inf"),
@@ -233,7 +235,8 @@ def closed_form_chi2(log1: float) -> Divergence:
             f"finite but beyond the float64 range: log(1 + chi2) = {log1:.12g}",
             log_value=log1,
         )
-    return Divergence(max(float(np.expm1(log1)), 0.0), 0.0, "closed-form")
+    value = float(np.expm1(log1)) if direct is None else direct
+    return Divergence(max(value, 0.0), 0.0, "closed-form")
 
 
 def kl(

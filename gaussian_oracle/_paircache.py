@@ -9,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._closed_forms import WhitenedComponents
+from ._closed_forms import DIRECT_LIMIT
 from ._contrast import signed_form
 from ._divergence import Divergence, chi2, closed_form_chi2, overflow_beyond_log
 from ._law_tools import single_gaussian
 from ._laws import Gaussian, GaussianMixture
 from ._tails import chi2_tail_check
+from ._whitened import WhitenedComponents
 
 __all__ = ["PairCache"]
 
@@ -29,8 +30,11 @@ class PairCache:
     in ``L^2(1/N_0)`` gives ``0 < B_ab <= 1``. With ``u_a = log w_a + T_aa / 2`` and
     ``v = exp(u - max u)``, ``1 + chi2 = exp(2 max u) v^T B v`` where ``v^T B v >= 1`` (the
     diagonal term of the largest ``u``): one matrix–vector product, no overflow, no
-    underflow. Infinite components (by the same tail rule as :func:`chi2`) send the law to
-    :func:`chi2` for the reason.
+    underflow. Where every ``T_aa`` is below ``DIRECT_LIMIT`` the value is instead the direct
+    ``w^T G w`` with ``G_ab = expm1(T_ab)`` (also cached), which keeps its relative accuracy
+    for tiny values (``expm1`` of a log of ``1 + chi2`` has only absolute accuracy). Infinite
+    components (by the same tail rule as :func:`chi2`) send the law to :func:`chi2` for the
+    reason.
     """
 
     def __init__(self, data: Gaussian) -> None:
@@ -40,6 +44,7 @@ class PairCache:
         self.finite = np.zeros(0, dtype=bool)
         self.diag = np.zeros(0)  # T_aa (nan where infinite)
         self.kernel = np.zeros((0, 0))  # B, allocated with spare capacity; 0 where infinite
+        self.excess = np.zeros((0, 0))  # G = expm1(T), likewise; 0 where infinite or overflowed
 
     def _grow(self, size: int) -> None:
         cap = self.kernel.shape[0]
@@ -49,6 +54,9 @@ class PairCache:
         kernel = np.zeros((new_cap, new_cap))
         kernel[:cap, :cap] = self.kernel
         self.kernel = kernel
+        excess = np.zeros((new_cap, new_cap))
+        excess[:cap, :cap] = self.excess
+        self.excess = excess
         self.diag = np.concatenate([self.diag, np.full(new_cap - cap, np.nan)])
         self.finite = np.concatenate([self.finite, np.zeros(new_cap - cap, dtype=bool)])
 
@@ -66,7 +74,8 @@ class PairCache:
             size = old + len(new)
             self._grow(size)
             fresh = WhitenedComponents.of(law.means[sel], law.covs[sel], self.data)
-            self.comps = fresh if self.comps is None else _concat(self.comps, fresh)
+            old_comps = self.comps
+            self.comps = fresh if old_comps is None else WhitenedComponents.concat(old_comps, fresh)
             # the same finiteness rule (and tolerance) as chi2 itself: one call for all the new
             # components (the usual case: all finite), one per component only otherwise
             batch = law._subset(sel, np.full(len(new), 1.0 / len(new)), law.ages[sel])
@@ -90,6 +99,12 @@ class PairCache:
                 self.kernel[np.ix_(rows, live)] = normed
                 self.kernel[np.ix_(live, rows)] = normed.T
                 self.kernel[rows, rows] = 1.0  # B_aa = 1 by definition (also when T_aa = inf)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    g = np.nan_to_num(np.expm1(block), nan=0.0, posinf=0.0)
+                self.excess[np.ix_(rows, live)] = g
+                self.excess[np.ix_(live, rows)] = g.T
+                with np.errstate(over="ignore"):
+                    self.excess[rows, rows] = np.nan_to_num(np.expm1(self.diag[rows]), posinf=0.0)
         return np.asarray(idx, dtype=np.intp)
 
     def chi2(self, law: GaussianMixture, rng: np.random.Generator, n_samples: int) -> Divergence:
@@ -103,9 +118,14 @@ class PairCache:
             return overflow_beyond_log(
                 "a component is too far out in units of the data's covariance"
             )
+        size = len(self.keys)
+        if np.max(self.diag[idx]) <= DIRECT_LIMIT:  # T_ab <= (T_aa + T_bb) / 2: no overflow
+            w = np.zeros(size)
+            np.add.at(w, idx, law.weights[live])
+            direct = max(float(w @ (self.excess[:size, :size] @ w)), 0.0)
+            return closed_form_chi2(float(np.log1p(direct)), direct)
         u = np.log(law.weights[live]) + 0.5 * self.diag[idx]
         top = float(np.max(u))
-        size = len(self.keys)
         v = np.zeros(size)
         np.add.at(v, idx, np.exp(u - top))
         return closed_form_chi2(2.0 * top + float(np.log(v @ (self.kernel[:size, :size] @ v))))
@@ -145,16 +165,3 @@ class PairCache:
         np.add.at(c, ib, -b.weights)
         nz = np.flatnonzero(c != 0.0)
         return c[nz], nz.astype(np.intp)
-
-
-def _concat(a: WhitenedComponents, b: WhitenedComponents) -> WhitenedComponents:
-    return WhitenedComponents(
-        *(
-            np.concatenate([x, y])
-            for x, y in zip(
-                (a.mu, a.prec, a.pm, a.quad, a.logdet),
-                (b.mu, b.prec, b.pm, b.quad, b.logdet),
-                strict=True,
-            )
-        )
-    )
