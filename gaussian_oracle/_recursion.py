@@ -60,18 +60,17 @@ from ._grid_recursion import GRID_LEARNERS
 from ._grid_trajectory import grid_trajectory
 from ._law_tools import as_mixture, check_law, single_gaussian
 from ._laws import Gaussian, GaussianMixture, Law
-from ._learners import LEARNERS, ExactScore, Learner  # noqa: F401 - ExactScore: doctest
+from ._learners import ExactScore  # noqa: F401 - the doctest uses it
 from ._operations import mix, ou_transition
 from ._paircache import PairCache
+from ._progress import bar, check_progress
+from ._recursion_options import RECURSION_COMPUTE, auto_compute, learner_schedule, todo_of
 from ._score_errors import ScoreDifference
 from ._standard_init import standard_init_endpoint, standard_init_supported
 from ._trajectory import Trajectory
 from ._validation import check_positive_int, check_rng, check_scalar
 
 __all__ = ["RECURSION_COMPUTE", "run_recursion"]
-
-#: what run_recursion can compute per generation besides the laws and D_i (``compute=``)
-RECURSION_COMPUTE = ("I", "I_ideal", "J", "eps_star2", "eta")
 
 #: purposes of the random streams of one generation (SeedSequence spawn keys)
 _LEARN, _D, _REFRESHED, _ENERGY, _ETA, _I, _I_IDEAL, _J = range(8)
@@ -80,63 +79,6 @@ _LEARN, _D, _REFRESHED, _ENERGY, _ETA, _I, _I_IDEAL, _J = range(8)
 def _stream(entropy: int, generation: int, purpose: int) -> np.random.Generator:
     """The stream of ``purpose`` at ``generation``: a child of one SeedSequence."""
     return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(generation, purpose)))
-
-
-def _flag(name: str, value: Any) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise OracleDomainError(f"{name}={value!r} must be True or False")
-    return bool(value)
-
-
-def _compute(compute: Any, intra: Any, observables: Any) -> frozenset[str]:
-    """What to compute, from ``compute`` or the deprecated ``intra`` / ``observables``."""
-    if compute is not None and (intra is not None or observables is not None):
-        raise OracleDomainError("give compute=... or the deprecated intra / observables, not both")
-    if intra is not None or observables is not None:
-        import warnings
-
-        warnings.warn(
-            "run_recursion(intra=..., observables=...) is deprecated: use compute=... "
-            f"(a subset of {RECURSION_COMPUTE})",
-            DeprecationWarning,
-            stacklevel=3,
-        )
-        todo = set(RECURSION_COMPUTE)
-        if intra is not None and not _flag("intra", intra):
-            todo -= {"I", "I_ideal", "J"}
-        if observables is not None and not _flag("observables", observables):
-            todo -= {"eps_star2", "eta"}
-        return frozenset(todo)
-    if compute is None:
-        return frozenset(RECURSION_COMPUTE)
-    if isinstance(compute, str) or not isinstance(compute, Collection):
-        raise OracleDomainError(
-            f"compute={compute!r} must be a collection of {', '.join(RECURSION_COMPUTE)}"
-        )
-    bad = sorted(str(x) for x in compute if x not in RECURSION_COMPUTE)
-    if bad:
-        raise OracleDomainError(
-            f"compute={compute!r}: {', '.join(bad)} not among {', '.join(RECURSION_COMPUTE)}"
-        )
-    return frozenset(compute)
-
-
-def _learner_schedule(learner: Any, generations: int) -> list[Any]:
-    """One learner per generation: a single learner repeated, or a sequence checked in full."""
-    names = ", ".join(LEARNERS)
-    if isinstance(learner, Learner):
-        return [learner] * generations
-    if isinstance(learner, list | tuple):
-        if len(learner) != generations:
-            raise OracleDomainError(
-                f"learner is a sequence of {len(learner)} learners; with generations="
-                f"{generations} it must have exactly {generations} (one per generation)"
-            )
-        for i, x in enumerate(learner):
-            if not isinstance(x, Learner):
-                raise OracleDomainError(f"learner[{i}]={x!r} must be one of {names}")
-        return list(learner)
-    raise OracleDomainError(f"learner={learner!r} must be one of {names}, or a sequence of them")
 
 
 def run_recursion(
@@ -149,7 +91,7 @@ def run_recursion(
     p_hat_0: Law | None = None,
     rng: np.random.Generator | None = None,
     n_samples: int = 200_000,
-    compute: Collection[str] | None = None,
+    compute: Collection[str] | str | None = None,
     intra: bool | None = None,
     observables: bool | None = None,
     eta_paths: int = 4000,
@@ -157,6 +99,7 @@ def run_recursion(
     engine: str = "auto",
     grid_points: int | None = None,
     grid_rtol: float | None = None,
+    progress: bool | None = None,
 ) -> Trajectory:
     """Run ``generations`` steps of the fresh-data recursion (THEORY.md §2).
 
@@ -180,13 +123,18 @@ def run_recursion(
         docstring); defaults to ``default_rng(0)``.
     n_samples : int
         Monte Carlo sample size for divergences and energies estimated by sampling.
-    compute : collection of str, optional
+    compute : "auto" (or None), "all" or collection of str
         What to compute per generation besides the laws, ``D_i`` and ``chi2(q_i || p)``, among
-        :data:`RECURSION_COMPUTE` (default: all): ``"I"``, ``"I_ideal"``, ``"J"`` (against
-        mixtures: quadrature or importance sampling, the costly part in high dimension) and
+        :data:`RECURSION_COMPUTE`: ``"I"``, ``"I_ideal"``, ``"J"`` (against mixtures:
+        quadrature or importance sampling, the costly part in high dimension) and
         ``"eps_star2"``, ``"eta"`` (for mixtures: cubature over time and space, and a Monte
-        Carlo regression per generation). A tuple not computed is empty; everything else is
-        unchanged (each has its own random stream).
+        Carlo regression per generation). ``"auto"`` (default, :func:`auto_compute`): all of
+        them in dimension 1-2 and when every law is Gaussian; in d >= 3 with mixtures, only
+        what has a closed form (``J`` against Gaussian data): the Monte Carlo ones cost minutes
+        per generation there (the paper's geometry: ~25 min for 20 generations) and are
+        opt-in, by name or ``"all"``. ``settings["compute"]`` records what was computed. A
+        tuple not computed is empty; everything else is unchanged (each has its own random
+        stream).
     intra, observables : bool, optional
         Deprecated spellings: ``intra=False`` leaves out ``I``, ``I_ideal``, ``J``;
         ``observables=False`` leaves out ``eps_star2``, ``eta``.
@@ -202,6 +150,9 @@ def run_recursion(
         Points per axis of the coarser grid of the grid recursion (default from the laws) and
         its time tolerance (default 1e-10 in 1-D, 1e-8 in 2-D); the finer run uses 1.3 times
         the points and a tenth of the tolerance.
+    progress : bool, optional
+        A bar over the generations on stderr, naming what is computed (with its time per
+        generation and the time left): ``None`` (default) when stderr is a terminal.
 
     Returns
     -------
@@ -218,11 +169,12 @@ def run_recursion(
     data = check_law("data", data)
     alpha = check_scalar("alpha", alpha, low=0.0, high=1.0)
     generations = check_positive_int("generations", generations)
-    learners = _learner_schedule(learner, generations)
+    learners = learner_schedule(learner, generations)
     if not isinstance(diffusion, Diffusion):
         raise OracleDomainError(f"diffusion={diffusion!r} must be a Diffusion")
     n_samples = check_positive_int("n_samples", n_samples, minimum=2)
-    todo = _compute(compute, intra, observables)
+    todo = todo_of(compute, intra, observables, auto_compute(data, alpha, learners, p_hat_0))
+    progress = check_progress(progress)
     eta_paths = check_positive_int("eta_paths", eta_paths, minimum=2)
     eta_steps = check_positive_int("eta_steps", eta_steps, minimum=4)
     if engine not in ("auto", "grid"):
@@ -271,6 +223,8 @@ def run_recursion(
     refreshed: list[Divergence] = []
     energies: list[Divergence] = []
     etas: list[Divergence] = []
+    what = ", ".join(c for c in RECURSION_COMPUTE if c in todo)
+    meter = bar(generations, f"recursion (laws, D{', ' + what if what else ''})", progress, "gen")
     for step in range(generations):
         q = mix(alpha, p, current).merged()  # p_hat_0 = p: one component, not two
         refreshed.append(against_data(q, step, _REFRESHED))
@@ -322,6 +276,8 @@ def run_recursion(
                 else contrast(current, q, data, rng=rng_j, n_samples=n_samples)
             )
         d_list.append(against_data(current, step + 1))
+        meter.update()
+    meter.close()
     refreshed.append(against_data(mix(alpha, p, current), generations, _REFRESHED))
     return Trajectory(
         alpha,

@@ -157,6 +157,7 @@ class RecursionInstance:
             eta_paths=self.eta_paths,
             eta_steps=self.eta_steps,
             n_samples=20_000,
+            compute="all",  # the checks read every quantity (small instances: cheap)
         )
 
     def describe(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from gaussian_oracle import (
+    RECURSION_COMPUTE,
     AffineError,
     AffinePushforward,
     Diffusion,
@@ -322,7 +323,11 @@ def _run(**changes):
             "p_hat_0 has dimension 2",
             id="p_hat_0",
         ),
-        pytest.param(_run(compute="eta"), "compute='eta' must be a collection", id="compute-str"),
+        pytest.param(
+            _run(compute="eta"),
+            "compute='eta' must be 'auto', 'all' or a collection",
+            id="compute-str",
+        ),
         pytest.param(_run(compute=["D"]), r"compute=\['D'\]: D not among", id="compute-item"),
         pytest.param(
             _run(intra=False),
@@ -643,3 +648,44 @@ def test_a_learner_schedule_applies_one_learner_per_generation():
     np.testing.assert_allclose(traj.D_values[1:], want, rtol=1e-12)
     assert [c["learner"] for c in traj.learner] == ["AffinePushforward"] * 4
     assert [float(x.b[0]) for x in traj.learners()] == biases  # configurations, not reprs
+
+
+def test_compute_auto_leaves_the_monte_carlo_quantities_out_in_high_dimension():
+    """compute="auto" (the default): in d >= 3 with mixture laws only what has a closed form;
+    the same run with compute="all" adds the Monte Carlo ones and changes nothing else."""
+    rng = np.random.default_rng(1)
+    data = GaussianMixture([0.5, 0.5], rng.normal(size=(2, 3)), [0.5 * np.eye(3)] * 2)
+    args = dict(
+        alpha=0.5,
+        learner=AffinePushforward(np.eye(3), 0.05),
+        diffusion=EXACT,
+        generations=2,
+        n_samples=2_000,
+        eta_paths=50,
+        eta_steps=4,
+    )
+    auto = run_recursion(data, **args)
+    assert auto.settings["compute"] == []  # J too: the data is a mixture
+    assert auto.I == auto.J == auto.eps_star2 == ()
+    every = run_recursion(data, **args, compute="all")
+    assert every.settings["compute"] == list(RECURSION_COMPUTE)
+    assert len(every.I) == len(every.eta) == 2
+    assert every.D_values.tolist() == auto.D_values.tolist()
+    gauss = run_recursion(Gaussian(np.zeros(3), np.eye(3)), **args)  # J closed form: kept
+    assert gauss.settings["compute"] == ["J"]
+    flat = run_recursion(
+        GaussianMixture([0.5, 0.5], [[-1.0], [1.0]], [0.5, 0.5]),
+        **{**args, "learner": AffinePushforward(1.0, 0.05)},
+    )
+    assert flat.settings["compute"] == list(RECURSION_COMPUTE)  # d <= 2: cubature, all of it
+
+
+def test_a_progress_bar_names_what_is_computed_and_is_off_in_a_pipe(capsys):
+    args = dict(alpha=0.5, learner=PopulationKDE(0.2), diffusion=EXACT, generations=2)
+    run_recursion(Gaussian(0.0, 1.0), **args, compute=("J",), progress=True)
+    err = capsys.readouterr().err
+    assert "recursion (laws, D, J)" in err and "/2 [" in err  # tqdm: done / total
+    run_recursion(Gaussian(0.0, 1.0), **args, compute=("J",))  # stderr is not a terminal here
+    assert capsys.readouterr().err == ""
+    with pytest.raises(OracleDomainError, match="progress='yes' must be a bool"):
+        run_recursion(Gaussian(0.0, 1.0), **args, progress="yes")

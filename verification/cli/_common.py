@@ -103,23 +103,26 @@ def finite_float(text: str) -> float:
 
 
 class Progress:
-    """A one-line progress bar on stderr (plain lines every 10% when not a terminal)."""
+    """A progress bar on stderr (tqdm) when it is a terminal; plain lines every 10% otherwise,
+    so logs keep a record."""
 
     def __init__(self, stream: Any = None, name: str = "verify", unit: str = "steps") -> None:
         self.name, self.unit = name, unit
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.last = -1
+        self.bar: Any = None
 
     def __call__(self, done: int, total: int, label: str) -> None:
-        width = 30
-        filled = int(width * done / total)
         if self.tty:
-            bar = "#" * filled + "." * (width - filled)
-            end = "\n" if done == total else ""
-            print(
-                f"\r[{bar}] {done}/{total} {label[:28]:<28}", end=end, file=self.stream, flush=True
-            )
+            from tqdm import tqdm
+
+            if self.bar is None:
+                self.bar = tqdm(total=total, desc=self.name, unit=self.unit, file=self.stream)
+            self.bar.set_postfix_str(label[:28], refresh=False)
+            self.bar.update(done - self.bar.n)
+            if done == total:
+                self.bar.close()
         elif done * 10 // total != self.last:
             self.last = done * 10 // total
             print(

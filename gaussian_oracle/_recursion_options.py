@@ -1,0 +1,106 @@
+"""Options of :func:`gaussian_oracle.run_recursion`: what to compute, the learner schedule
+(private)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import numpy as np
+
+from ._errors import OracleDomainError
+from ._laws import Gaussian, Law
+from ._learners import LEARNERS, Learner
+
+__all__ = [
+    "MONTE_CARLO_COMPUTE",
+    "RECURSION_COMPUTE",
+    "auto_compute",
+    "learner_schedule",
+    "todo_of",
+]
+
+#: what run_recursion can compute per generation besides the laws and D_i (``compute=``)
+RECURSION_COMPUTE = ("I", "I_ideal", "J", "eps_star2", "eta")
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise OracleDomainError(f"{name}={value!r} must be True or False")
+    return bool(value)
+
+
+#: left out by ``compute="auto"`` where they would need Monte Carlo (module docstring)
+MONTE_CARLO_COMPUTE = ("I", "I_ideal", "eps_star2", "eta")
+
+
+def auto_compute(
+    data: Law, alpha: float, learners: list[Any], p_hat_0: Law | None
+) -> frozenset[str]:
+    """What ``compute="auto"`` computes: everything in dimension 1-2 or when every law of the
+    run is Gaussian by construction (closed forms or cubature); else everything but
+    :data:`MONTE_CARLO_COMPUTE` (importance sampling and Monte Carlo regressions in d >= 3,
+    minutes per generation), and ``J`` only against Gaussian data (closed form)."""
+    everything = frozenset(RECURSION_COMPUTE)
+    if data.dim <= 2:
+        return everything
+    gaussian_start = p_hat_0 is None or isinstance(p_hat_0, Gaussian)
+    gaussian_q = isinstance(data, Gaussian) and (alpha == 1.0 or (alpha == 0.0 and gaussian_start))
+    if gaussian_q and all(x.gaussian_output(True) for x in learners):
+        return everything
+    todo = everything - set(MONTE_CARLO_COMPUTE)
+    return todo if isinstance(data, Gaussian) else todo - {"J"}
+
+
+def todo_of(compute: Any, intra: Any, observables: Any, auto: frozenset[str]) -> frozenset[str]:
+    """What to compute, from ``compute`` or the deprecated ``intra`` / ``observables``."""
+    if compute is not None and (intra is not None or observables is not None):
+        raise OracleDomainError("give compute=... or the deprecated intra / observables, not both")
+    if intra is not None or observables is not None:
+        import warnings
+
+        warnings.warn(
+            "run_recursion(intra=..., observables=...) is deprecated: use compute=... "
+            f"(a subset of {RECURSION_COMPUTE})",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        todo = set(RECURSION_COMPUTE)
+        if intra is not None and not _flag("intra", intra):
+            todo -= {"I", "I_ideal", "J"}
+        if observables is not None and not _flag("observables", observables):
+            todo -= {"eps_star2", "eta"}
+        return frozenset(todo)
+    if compute is None or (isinstance(compute, str) and compute == "auto"):
+        return auto
+    if isinstance(compute, str) and compute == "all":
+        return frozenset(RECURSION_COMPUTE)
+    if isinstance(compute, str) or not isinstance(compute, Collection):
+        raise OracleDomainError(
+            f"compute={compute!r} must be 'auto', 'all' or a collection of "
+            f"{', '.join(RECURSION_COMPUTE)}"
+        )
+    bad = sorted(str(x) for x in compute if x not in RECURSION_COMPUTE)
+    if bad:
+        raise OracleDomainError(
+            f"compute={compute!r}: {', '.join(bad)} not among {', '.join(RECURSION_COMPUTE)}"
+        )
+    return frozenset(compute)
+
+
+def learner_schedule(learner: Any, generations: int) -> list[Any]:
+    """One learner per generation: a single learner repeated, or a sequence checked in full."""
+    names = ", ".join(LEARNERS)
+    if isinstance(learner, Learner):
+        return [learner] * generations
+    if isinstance(learner, list | tuple):
+        if len(learner) != generations:
+            raise OracleDomainError(
+                f"learner is a sequence of {len(learner)} learners; with generations="
+                f"{generations} it must have exactly {generations} (one per generation)"
+            )
+        for i, x in enumerate(learner):
+            if not isinstance(x, Learner):
+                raise OracleDomainError(f"learner[{i}]={x!r} must be one of {names}")
+        return list(learner)
+    raise OracleDomainError(f"learner={learner!r} must be one of {names}, or a sequence of them")
