@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._discount import discounted
+from ._discount import _SCALE_ABOVE, Discounter, discounted
 from ._errors import ShapeError
 from ._recursion import _alphas, _schedule
 from ._validation import FloatArray, check_interval, check_nonnegative
@@ -52,8 +52,13 @@ def discounted_sum(eps_star2: Any, alpha: Any, *, D_i0: Any = 0.0) -> Any:
         raise ShapeError(f"D_i0 has shape {d0.shape}; it must be a scalar")
     flat = a.reshape(-1)
     out = np.empty((flat.size, e.size))
+    top = max(float(np.max(e, initial=0.0)), float(d0))
+    many = Discounter(e) if e.size and top <= _SCALE_ABOVE else None  # else: rescaled, inf
     for idx, alpha_k in enumerate(flat):
-        out[idx] = discounted(e, float(alpha_k), 2, float(d0))
+        if many is not None and alpha_k < 1.0:  # the buffers reused: bit-identical, faster
+            many.run(float(alpha_k), 2, float(d0), out=out[idx])
+        else:
+            out[idx] = discounted(e, float(alpha_k), 2, float(d0))
     return out.reshape((*a.shape, e.size))
 
 

@@ -16,7 +16,7 @@ only to that level). Values carry method "grid" and kind "estimate".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -158,6 +158,7 @@ class GridOracle:
             raise OracleDomainError(f"box={box!r} must be a Box of dimension {data.dim}")
         self._laws, self._auto = laws, box is None
         self._seen: list[tuple[int, float]] = []  # (points, solution tail) of this solve
+        self._tangents: dict[tuple[Any, ...], GridRun] = {}  # the scale-free part, per grid
         if box is None:
             box = self._resolved(box_for(laws, margin=self.margin))
         else:
@@ -233,6 +234,10 @@ class GridOracle:
         if self.diffusion.init == "standard":
             start = np.exp(Gaussian(np.zeros(box.dim), np.eye(box.dim)).logpdf(box.points))
             start = start.reshape(box.shape)
+        # the tangent u (and e_star) do not depend on the scale: solved once per grid, and
+        # later scales integrate the learned density alone (one block instead of two)
+        key = (tuple(box.n), tuple(box.lower), tuple(box.upper), rtol)
+        known = self._tangents.get(key)
         run = integrate_generation(
             MixtureMarginals(self.data),
             self.error,
@@ -242,7 +247,12 @@ class GridOracle:
             rtol=rtol,
             start=start,
             learned=learned,
+            tangent=known is None,
         )
+        if known is None:
+            self._tangents[key] = run
+        else:
+            run = replace(run, u=known.u, e_star=known.e_star, n_rhs=run.n_rhs)
         scales = (("learned density", run.rho0 + run.delta, 1.0), ("tangent", run.u, None))
         for name, f, size in scales:
             big = float(box.integrate(np.abs(f)))

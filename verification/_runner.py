@@ -18,7 +18,7 @@ import numpy as np
 
 from ._checks import CHECKS, CheckResult, Constants
 from ._checks_accumulated import _accumulated
-from ._errors import VerificationError
+from ._executors import executor_for, quiet_fork
 from ._field_instances import FieldInstance
 from ._instances import GenerationInstance, Instance, RecursionEvaluation, evaluate
 
@@ -62,7 +62,15 @@ def _trajectory_curves(
 
 
 def run_task(task: Task) -> TaskResult:
-    """Evaluate the task's instance once and run every check of its kind on it."""
+    """Evaluate the task's instance once and run every check of its kind on it, with one BLAS
+    thread (so that results do not depend on where the task runs: :mod:`._executors`)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _run_task(task)
+
+
+def _run_task(task: Task) -> TaskResult:
     inst = task.instance
     kind = "generation" if isinstance(inst, GenerationInstance | FieldInstance) else "recursion"
     ev = evaluate(inst)
@@ -77,30 +85,53 @@ def run_task(task: Task) -> TaskResult:
     return TaskResult(inst.label, results, info, curves)
 
 
+def _weight(task: Task) -> int:
+    """Rough cost rank (grid solves first), so that a pool starts the long tasks early."""
+    inst = task.instance
+    if isinstance(inst, FieldInstance):
+        return 3
+    if isinstance(inst, GenerationInstance):
+        return 0
+    return 2 if inst.diffusion.init == "standard" else 1  # standard init: often the grid
+
+
 def run_tasks(
     tasks: Sequence[Task],
     *,
     executor: Any = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> list[TaskResult]:
-    """Run ``tasks`` in order (``executor=None``) or on ``executor`` (anything with
-    ``submit(fn, arg) -> future``); ``progress(done, total, label)`` after each task."""
+    """Run ``tasks``: ``executor=None`` here, in order; ``"auto"`` a local process pool;
+    or any executor with ``submit(fn, arg) -> future`` (:mod:`verification._executors`).
+    ``progress(done, total, label)`` after each task; results in task order, bit-identical
+    whatever the executor."""
     total = len(tasks)
     out: list[TaskResult] = []
-    if executor is None:
-        for n, task in enumerate(tasks, start=1):
-            out.append(run_task(task))
+    with executor_for(executor, total) as pool:
+        if pool is None:
+            for n, task in enumerate(tasks, start=1):
+                out.append(run_task(task))
+                if progress is not None:
+                    progress(n, total, task.instance.label)
+            return out
+        order = sorted(range(total), key=lambda i: -_weight(tasks[i]))  # stable: ties in order
+        with quiet_fork():  # a local pool forks its workers at the first submissions
+            futures = {i: pool.submit(run_task, tasks[i]) for i in order}
+        done: dict[int, TaskResult] = {}
+        for n, (i, fut) in enumerate(_as_completed(futures), start=1):
+            done[i] = fut.result()
             if progress is not None:
-                progress(n, total, task.instance.label)
-        return out
-    if not callable(getattr(executor, "submit", None)):
-        raise VerificationError(
-            f"executor={executor!r} must be None or have submit(fn, *args) (a "
-            "concurrent.futures.Executor)"
-        )
-    futures = [executor.submit(run_task, task) for task in tasks]
-    for n, (task, fut) in enumerate(zip(tasks, futures, strict=True), start=1):
-        out.append(fut.result())
-        if progress is not None:
-            progress(n, total, task.instance.label)
-    return out
+                progress(n, total, tasks[i].instance.label)
+        return [done[i] for i in range(total)]
+
+
+def _as_completed(futures: dict[int, Any]) -> Any:
+    """``(index, future)`` as they finish (concurrent.futures and Dask futures alike)."""
+    from concurrent.futures import as_completed
+
+    index = {id(f): i for i, f in futures.items()}
+    try:
+        for fut in as_completed(list(futures.values())):
+            yield index[id(fut)], fut
+    except TypeError:  # pragma: no cover - a future type as_completed does not know
+        yield from futures.items()

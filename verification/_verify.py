@@ -107,7 +107,7 @@ def verify(
     seed: int = 0,
     constants: Constants | None = None,
     progress: Callable[[int, int, str], None] | None = None,
-    executor: Any = None,
+    executor: Any = "auto",
 ) -> Report:
     """Run every check over the instances of ``profile``; same seed, same report.
 
@@ -121,9 +121,11 @@ def verify(
     constants : Constants, optional
     progress : callable ``(done, total, label)``, optional
         Called after each instance and each oracle run of the phase diagram.
-    executor : concurrent.futures.Executor, optional
-        Where the instances' tasks run (:func:`verification._runner.run_tasks`); None: here,
-        in order. The report is the same either way.
+    executor : "auto", None or concurrent.futures.Executor
+        Where the instances' tasks run (:mod:`verification._executors`): "auto" (default) a
+        local process pool over the available cores, None here in order, or any executor
+        (a Dask cluster's ``Client(ADDRESS).get_executor()``). The report is bit-identical
+        whichever (every task has its own seed and one BLAS thread).
     """
     if not isinstance(profile, str) or profile not in PROFILES:
         raise VerificationError(f"profile={profile!r} must be one of {', '.join(PROFILES)}")

@@ -132,15 +132,30 @@ def test_instances_tasks_evaluations_and_results_pickle():
     np.testing.assert_array_equal(_roundtrip(err)(y, 1.5), err(y, 1.5))
 
 
-def test_an_executor_gives_the_serial_results():
-    insts = draw_instances("quick", seed=2)[:8]
-    tasks = [Task(i) for i in insts]
-    serial = run_tasks(tasks)
-    with ThreadPoolExecutor(2) as pool:
-        pooled = run_tasks(tasks, executor=pool)
-    assert _rows([r for t in serial for r in t.results]) == _rows(
-        [r for t in pooled for r in t.results]
-    )
+@pytest.mark.slow  # ~20 s: a process pool and a Dask cluster start
+def test_every_executor_gives_the_serial_results_bit_for_bit():
+    """Serial, threads, 2 processes ("auto" on this 2-core machine and an explicit pool) and a
+    2-worker Dask LocalCluster: the same JSON, to the last bit (each task has its own seed
+    and one BLAS thread)."""
+    from verification._executors import cli_executor, local_pool
+
+    insts = draw_instances("quick", seed=2)
+    small = [i for i in insts if type(i).__name__ == "GenerationInstance"][:5]
+    recs = [i for i in insts if type(i).__name__ == "RecursionInstance"]
+    tasks = [Task(i) for i in [*small, min(recs, key=lambda r: r.generations)]]
+    serial = _rows([r for t in run_tasks(tasks) for r in t.results])
+    with ThreadPoolExecutor(2) as threads, local_pool(2) as procs:
+        runs = {
+            "threads": run_tasks(tasks, executor=threads),
+            "processes": run_tasks(tasks, executor=procs),
+            "auto": run_tasks(tasks, executor="auto"),
+        }
+    pytest.importorskip("distributed")  # the [dask] extra (installed with [test])
+    with cli_executor(2, "local") as dask:
+        runs["dask"] = run_tasks(tasks, executor=dask)
+    for name, run in runs.items():
+        assert _rows([r for t in run for r in t.results]) == serial, name
+        assert [t.label for t in run] == [t.instance.label for t in tasks], name
     with pytest.raises(ValueError, match=r"executor=.*submit"):
         run_tasks(tasks, executor=object())
 

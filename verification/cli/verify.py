@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import LazyChoices, Progress, int_at_least, out_folder
+from ._common import LazyChoices, Progress, UsageError, int_at_least, out_folder
 
 HELP = "check every statement against the oracle; write report.md/json, figures"
 
@@ -26,13 +26,39 @@ def add_parser(sub: Any) -> None:
     ver.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the drawn instances")
     ver.add_argument("--out", default="verification-report", help="output folder")
     ver.add_argument("--quiet", action="store_true", help="no progress bar")
+    ver.add_argument(
+        "--workers",
+        type=int_at_least(1),
+        default=None,
+        help="processes to run the instances on (default: every available core; 1: serial)",
+    )
+    ver.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS|local",
+        help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
+        "LocalCluster of --workers processes (needs the [dask] extra); same report",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from .._executors import cli_executor
     from .._verify import verify
 
+    if args.scheduler is not None and importlib.util.find_spec("distributed") is None:
+        raise UsageError(
+            "--scheduler needs Dask's distributed scheduler: pip install 'diffusion-collapse[dask]'"
+        )
     out = out_folder(args)  # before the run, not after it
-    report = verify(args.profile, seed=args.seed, progress=None if args.quiet else Progress())
+    with cli_executor(args.workers, args.scheduler) as executor:
+        report = verify(
+            args.profile,
+            seed=args.seed,
+            progress=None if args.quiet else Progress(),
+            executor=executor,
+        )
     paths = report.write(out)
     print(report.table())
     print()
