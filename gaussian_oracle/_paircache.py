@@ -13,8 +13,9 @@ from ._closed_forms import DIRECT_LIMIT
 from ._contrast import signed_form
 from ._divergence import Divergence, chi2, closed_form_chi2, overflow_beyond_log
 from ._law_tools import single_gaussian
-from ._laws import Gaussian, GaussianMixture
+from ._laws import Gaussian, GaussianMixture, _assemble
 from ._tails import chi2_tail_check
+from ._validation import FloatArray
 from ._whitened import WhitenedComponents
 
 __all__ = ["PairCache"]
@@ -40,7 +41,8 @@ class PairCache:
     def __init__(self, data: Gaussian) -> None:
         self.data = data
         self.keys: dict[tuple[bytes, bytes], int] = {}
-        self.comps: WhitenedComponents | None = None
+        self.size = 0  # components held
+        self._fields: dict[str, np.ndarray] = {}  # WhitenedComponents' arrays, with capacity
         self.finite = np.zeros(0, dtype=bool)
         self.diag = np.zeros(0)  # T_aa (nan where infinite)
         self.kernel = np.zeros((0, 0))  # B, allocated with spare capacity; 0 where infinite
@@ -51,80 +53,108 @@ class PairCache:
         if size <= cap:
             return
         new_cap = max(size, 2 * cap, 16)
-        kernel = np.zeros((new_cap, new_cap))
-        kernel[:cap, :cap] = self.kernel
-        self.kernel = kernel
-        excess = np.zeros((new_cap, new_cap))
-        excess[:cap, :cap] = self.excess
-        self.excess = excess
+        for name in ("kernel", "excess"):
+            grown = np.zeros((new_cap, new_cap))
+            grown[:cap, :cap] = getattr(self, name)[:cap, :cap]
+            setattr(self, name, grown)
         self.diag = np.concatenate([self.diag, np.full(new_cap - cap, np.nan)])
         self.finite = np.concatenate([self.finite, np.zeros(new_cap - cap, dtype=bool)])
+        for name, arr in self._fields.items():
+            grown = np.empty((new_cap, *arr.shape[1:]))
+            grown[:cap] = arr[:cap]
+            self._fields[name] = grown
+
+    def _comps(self, idx: slice | NDArray[np.intp]) -> WhitenedComponents:
+        """The held components ``idx`` (a slice: views, no copy)."""
+        return WhitenedComponents(*(self._fields[n][idx] for n in WhitenedComponents.__slots__))
+
+    def add(self, means: FloatArray, covs: FloatArray, ages: NDArray[np.int64]) -> NDArray[np.intp]:
+        """Hold new components (not checked for repeats): their pairs with every held one are
+        computed now, and their indices returned."""
+        old, k = self.size, means.shape[0]
+        size = old + k
+        self._grow(size)
+        fresh = WhitenedComponents.of(means, covs, self.data)
+        for n in WhitenedComponents.__slots__:
+            arr = getattr(fresh, n)
+            if n not in self._fields:
+                self._fields[n] = np.empty((self.kernel.shape[0], *arr.shape[1:]))
+            self._fields[n][old:size] = arr
+        self.size = size
+        # the same finiteness rule (and tolerance) as chi2 itself: one call for all the new
+        # components (the usual case: all finite), one per component only otherwise
+        batch = _assemble(np.full(k, 1.0 / k), means, covs, ages)
+        if chi2_tail_check(batch, self.data).finite:
+            self.finite[old:size] = True
+        else:
+            self.finite[old:size] = [
+                chi2_tail_check(Gaussian(means[j], covs[j]), self.data).finite for j in range(k)
+            ]
+        rows = old + np.flatnonzero(self.finite[old:size])
+        live = np.flatnonzero(self.finite[:size])
+        if len(rows):
+            every = len(live) == size
+            block = self._comps(rows).log_terms(self._comps(slice(0, size) if every else live))
+            self.diag[rows] = self._comps(rows).log_terms_diagonal()  # no inf - inf
+            with np.errstate(invalid="ignore"):  # inf - inf: an overflowed diagonal, below
+                norm = block - 0.5 * (self.diag[rows][:, None] + self.diag[live][None, :])
+            # <= 1 by Cauchy-Schwarz (round-off); NaN only beside an overflowed diagonal
+            # term, which makes every sum it enters +inf through u: 0 is safe there
+            normed = np.nan_to_num(np.exp(np.minimum(norm, 0.0)), nan=0.0)
+            self.kernel[np.ix_(rows, live)] = normed
+            self.kernel[np.ix_(live, rows)] = normed.T
+            self.kernel[rows, rows] = 1.0  # B_aa = 1 by definition (also when T_aa = inf)
+            with np.errstate(over="ignore", invalid="ignore"):
+                g = np.nan_to_num(np.expm1(block), nan=0.0, posinf=0.0)
+            self.excess[np.ix_(rows, live)] = g
+            self.excess[np.ix_(live, rows)] = g.T
+            with np.errstate(over="ignore"):
+                self.excess[rows, rows] = np.nan_to_num(np.expm1(self.diag[rows]), posinf=0.0)
+        return np.arange(old, size, dtype=np.intp)
 
     def _register(self, law: GaussianMixture) -> NDArray[np.intp]:
-        idx, new = [], []
+        idx: list[int] = []
+        new: list[int] = []
         for k in range(law.n_components):
             key = (law.means[k].tobytes(), law.covs[k].tobytes())
             if key not in self.keys:
-                self.keys[key] = len(self.keys)
+                self.keys[key] = self.size + len(new)
                 new.append(k)
             idx.append(self.keys[key])
         if new:
             sel = np.asarray(new)
-            old = 0 if self.comps is None else self.comps.mu.shape[0]
-            size = old + len(new)
-            self._grow(size)
-            fresh = WhitenedComponents.of(law.means[sel], law.covs[sel], self.data)
-            old_comps = self.comps
-            self.comps = fresh if old_comps is None else WhitenedComponents.concat(old_comps, fresh)
-            # the same finiteness rule (and tolerance) as chi2 itself: one call for all the new
-            # components (the usual case: all finite), one per component only otherwise
-            batch = law._subset(sel, np.full(len(new), 1.0 / len(new)), law.ages[sel])
-            if chi2_tail_check(batch, self.data).finite:
-                self.finite[old:size] = True
-            else:
-                self.finite[old:size] = [
-                    chi2_tail_check(Gaussian(law.means[k], law.covs[k]), self.data).finite
-                    for k in new
-                ]
-            rows = old + np.flatnonzero(self.finite[old:size])
-            live = np.flatnonzero(self.finite[:size])
-            if len(rows):
-                block = self.comps.take(rows).log_terms(self.comps.take(live))
-                self.diag[rows] = self.comps.take(rows).log_terms_diagonal()  # no inf - inf
-                with np.errstate(invalid="ignore"):  # inf - inf: an overflowed diagonal, below
-                    norm = block - 0.5 * (self.diag[rows][:, None] + self.diag[live][None, :])
-                # <= 1 by Cauchy-Schwarz (round-off); NaN only beside an overflowed diagonal
-                # term, which makes every sum it enters +inf through u: 0 is safe there
-                normed = np.nan_to_num(np.exp(np.minimum(norm, 0.0)), nan=0.0)
-                self.kernel[np.ix_(rows, live)] = normed
-                self.kernel[np.ix_(live, rows)] = normed.T
-                self.kernel[rows, rows] = 1.0  # B_aa = 1 by definition (also when T_aa = inf)
-                with np.errstate(over="ignore", invalid="ignore"):
-                    g = np.nan_to_num(np.expm1(block), nan=0.0, posinf=0.0)
-                self.excess[np.ix_(rows, live)] = g
-                self.excess[np.ix_(live, rows)] = g.T
-                with np.errstate(over="ignore"):
-                    self.excess[rows, rows] = np.nan_to_num(np.expm1(self.diag[rows]), posinf=0.0)
+            self.add(law.means[sel], law.covs[sel], law.ages[sel])
         return np.asarray(idx, dtype=np.intp)
 
     def chi2(self, law: GaussianMixture, rng: np.random.Generator, n_samples: int) -> Divergence:
-        live = law.weights > 0
         if single_gaussian(law) is not None:  # the Gaussian eigen-form keeps tiny values exact
             return chi2(law, self.data, rng=rng, n_samples=n_samples)
-        idx = self._register(law)[live]
+        live = law.weights > 0
+        return self.chi2_at(self._register(law)[live], law.weights[live], law, rng, n_samples)
+
+    def chi2_at(
+        self,
+        idx: NDArray[np.intp],
+        weights: FloatArray,
+        law: GaussianMixture,
+        rng: np.random.Generator,
+        n_samples: int,
+    ) -> Divergence:
+        """chi2 of the law whose held components ``idx`` (distinct) have ``weights`` > 0
+        (``law`` itself for the reason of an infinite value)."""
         if not np.all(self.finite[idx]):
             return chi2(law, self.data, rng=rng, n_samples=n_samples)  # inf, with its reason
         if not np.all(np.isfinite(self.diag[idx])):  # a component's own term beyond float64
             return overflow_beyond_log(
                 "a component is too far out in units of the data's covariance"
             )
-        size = len(self.keys)
+        size = self.size
         if np.max(self.diag[idx]) <= DIRECT_LIMIT:  # T_ab <= (T_aa + T_bb) / 2: no overflow
             w = np.zeros(size)
-            np.add.at(w, idx, law.weights[live])
+            np.add.at(w, idx, weights)
             direct = max(float(w @ (self.excess[:size, :size] @ w)), 0.0)
             return closed_form_chi2(float(np.log1p(direct)), direct)
-        u = np.log(law.weights[live]) + 0.5 * self.diag[idx]
+        u = np.log(weights) + 0.5 * self.diag[idx]
         top = float(np.max(u))
         v = np.zeros(size)
         np.add.at(v, idx, np.exp(u - top))
@@ -136,7 +166,10 @@ class PairCache:
         The signed weights of the components of ``a - b`` (identical components cancel
         exactly) and the cached kernel go to :func:`gaussian_oracle._contrast.signed_form`.
         """
-        weights, idx = self._net(a, b)
+        return self.contrast_at(*self._net(a, b))
+
+    def contrast_at(self, weights: FloatArray, idx: NDArray[np.intp]) -> Divergence:
+        """``J`` from the signed net weights of held components ``idx`` (zeros dropped)."""
         if not len(weights):
             return Divergence(0.0, 0.0, "closed-form", "the two laws are the same")
         if np.all(self.finite[idx]) and not np.all(np.isfinite(self.diag[idx])):
@@ -160,7 +193,7 @@ class PairCache:
         """Signed net weights of ``a - b`` over cache indices (zeros dropped)."""
         ia = self._register(a)
         ib = self._register(b)
-        c = np.zeros(len(self.keys))
+        c = np.zeros(self.size)
         np.add.at(c, ia, a.weights)
         np.add.at(c, ib, -b.weights)
         nz = np.flatnonzero(c != 0.0)

@@ -47,10 +47,11 @@ engine from ``N(0, I)``) and otherwise come from the Monte Carlo engine started 
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
+from ._age_table import AgeTable, age_table_applies, age_table_run
 from ._contrast import contrast
 from ._diffusion import Diffusion
 from ._divergence import Divergence, chi2
@@ -203,6 +204,43 @@ def run_recursion(
         grid_args = (alpha, learners, diffusion, p_hat_0, gen, todo, n_samples)
         return grid_trajectory(data, *grid_args, (grid_points, grid_rtol))
     entropy = int(gen.integers(2**63))
+    what = ", ".join(c for c in RECURSION_COMPUTE if c in todo)
+    meter = bar(generations, f"recursion (laws, D{', ' + what if what else ''})", progress, "gen")
+    settings = {
+        "seed": entropy,
+        "n_samples": n_samples,
+        "eta_paths": eta_paths,
+        "eta_steps": eta_steps,
+        "compute": [c for c in RECURSION_COMPUTE if c in todo],
+    }
+    if age_table_applies(data, alpha, learners, diffusion, p_hat_0, todo):
+        purposes = {"learn": _LEARN, "D": _D, "refreshed": _REFRESHED}
+        table = AgeTable(cast(Gaussian, data), learners[0], diffusion, generations)
+        tab = age_table_run(
+            table,
+            alpha,
+            generations,
+            todo,
+            lambda g, what: _stream(entropy, g, purposes[what]),
+            n_samples,
+            meter,
+        )
+        configs = tuple(x.config() for x in learners)
+        return Trajectory(
+            alpha,
+            diffusion,
+            configs,
+            data,
+            tuple(tab["laws"]),
+            tuple(tab["D"]),
+            (),
+            (),
+            tuple(tab["J"]),
+            tuple(tab["refreshed"]),
+            (),
+            (),
+            settings=settings,
+        )
     p = as_mixture(data)
     current = p if p_hat_0 is None else as_mixture(check_law("p_hat_0", p_hat_0))
     if current.dim != p.dim:
@@ -223,8 +261,6 @@ def run_recursion(
     refreshed: list[Divergence] = []
     energies: list[Divergence] = []
     etas: list[Divergence] = []
-    what = ", ".join(c for c in RECURSION_COMPUTE if c in todo)
-    meter = bar(generations, f"recursion (laws, D{', ' + what if what else ''})", progress, "gen")
     for step in range(generations):
         q = mix(alpha, p, current).merged()  # p_hat_0 = p: one component, not two
         refreshed.append(against_data(q, step, _REFRESHED))
@@ -292,11 +328,5 @@ def run_recursion(
         tuple(refreshed),
         tuple(energies),
         tuple(etas),
-        settings={
-            "seed": entropy,
-            "n_samples": n_samples,
-            "eta_paths": eta_paths,
-            "eta_steps": eta_steps,
-            "compute": [c for c in RECURSION_COMPUTE if c in todo],
-        },
+        settings=settings,
     )

@@ -689,3 +689,36 @@ def test_a_progress_bar_names_what_is_computed_and_is_off_in_a_pipe(capsys):
     assert capsys.readouterr().err == ""
     with pytest.raises(OracleDomainError, match="progress='yes' must be a bool"):
         run_recursion(Gaussian(0.0, 1.0), **args, progress="yes")
+
+
+@pytest.mark.parametrize(
+    "learner", [AffinePushforward(0.97, 0.05), PopulationKDE(0.3), ExactScore()], ids=repr
+)
+def test_the_age_table_matches_the_general_recursion(learner):
+    """One componentwise learner on Gaussian data runs on the age table (each component once,
+    laws as views of one table); the same learner given as a schedule of copies takes the
+    general path (re-merging every generation): D, chi2(q || p), J and the laws agree."""
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(3, 3)) / 3
+    data = Gaussian(rng.normal(size=3), a @ a.T + 0.5 * np.eye(3))
+    if isinstance(learner, AffinePushforward):
+        learner = AffinePushforward(0.97 * np.eye(3), 0.05 * np.ones(3))
+    n = 12
+    args = dict(alpha=0.3, diffusion=EXACT, generations=n, compute=("J",))
+    fast = run_recursion(data, learner=learner, **args)
+    params = {k: v for k, v in learner.config().items() if k != "learner"}
+    copies = [type(learner)(**params) for _ in range(n)]
+    slow = run_recursion(data, learner=copies, **args)
+    assert np.shares_memory(fast.laws[n].means, fast.laws[n - 1].means)  # one table
+    assert not np.shares_memory(slow.laws[n].means, slow.laws[n - 1].means)
+    # the same closed forms summed over the same components in another order: round-off
+    for name in ("D", "refreshed", "J"):
+        f = np.array([x.value for x in getattr(fast, name)])
+        s = np.array([x.value for x in getattr(slow, name)])
+        np.testing.assert_allclose(f, s, rtol=1e-12, atol=0.0, err_msg=name)
+        assert [x.method for x in getattr(fast, name)] == [x.method for x in getattr(slow, name)]
+    for lf, ls in zip(fast.laws, slow.laws, strict=True):
+        order = np.argsort(ls.ages, kind="stable")
+        np.testing.assert_allclose(lf.weights, ls.weights[order], rtol=1e-14)
+        np.testing.assert_allclose(lf.means, ls.means[order], rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(lf.covs, ls.covs[order], rtol=1e-13, atol=1e-15)
