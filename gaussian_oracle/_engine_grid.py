@@ -238,21 +238,14 @@ class GridOracle:
         # later scales integrate the learned density alone (one block instead of two)
         key = (tuple(box.n), tuple(box.lower), tuple(box.upper), rtol)
         known = self._tangents.get(key)
+        opts: dict[str, Any] = {"scale": scale, "rtol": rtol, "start": start, "learned": learned}
+        marginals = MixtureMarginals(self.data)
         run = integrate_generation(
-            MixtureMarginals(self.data),
-            self.error,
-            self.diffusion,
-            box,
-            scale=scale,
-            rtol=rtol,
-            start=start,
-            learned=learned,
-            tangent=known is None,
+            marginals, self.error, self.diffusion, box, **opts, tangent=not known
         )
-        if known is None:
-            self._tangents[key] = run
-        else:
-            run = replace(run, u=known.u, e_star=known.e_star, n_rhs=run.n_rhs)
+        if known is not None:
+            run = replace(run, u=known.u, e_star=known.e_star)
+        self._tangents.setdefault(key, run)
         scales = (("learned density", run.rho0 + run.delta, 1.0), ("tangent", run.u, None))
         for name, f, size in scales:
             big = float(box.integrate(np.abs(f)))

@@ -30,6 +30,7 @@ exact through one eigendecomposition of ``S``. Tests confirm 1e-9 relative again
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -148,6 +149,7 @@ class LinearGaussianOracle:
         self.data, self.diffusion, self.error = data, diffusion, error
         lam, vec = np.linalg.eigh(data.cov)
         self._lam, self._vec = lam, vec
+        self._half_eye = 0.5 * np.eye(d)
 
     def _drift(self, s: float) -> tuple[FloatArray, FloatArray]:
         """``F = I/2 - S_s^{-1}`` and ``f = S_s^{-1} m_s`` at forward time ``s``."""
@@ -155,7 +157,7 @@ class LinearGaussianOracle:
         lam_s = decay * self._lam - np.expm1(-s)
         prec = (self._vec / lam_s) @ self._vec.T
         m_s = np.exp(-0.5 * s) * self.data.mean
-        big_f = 0.5 * np.eye(self.data.dim) - prec
+        big_f = self._half_eye - prec
         return big_f, prec @ m_s
 
     def _initial(self) -> tuple[FloatArray, FloatArray]:
@@ -179,88 +181,136 @@ class LinearGaussianOracle:
         -------
         LinearSolution
         """
-        eps = check_scalar("scale", scale, low=0.0)
+        return self.solve_many([scale], rtol=rtol)[0]
+
+    def solve_many(self, scales: Any, *, rtol: float = RTOL) -> list[LinearSolution]:
+        """:meth:`solve` for several scales as one ODE system: the ideal moments, the
+        sensitivities and the ideal energy (which do not depend on the scale) once, the
+        learned-minus-ideal moments and the learned energy per scale. Same tolerances, so the
+        same accuracy, at a fraction of the cost per scale.
+
+        Examples
+        --------
+        >>> oracle = LinearGaussianOracle(Gaussian(0.0, 0.5), Diffusion(init="exact"),
+        ...                               AffineError(xi=0.1))
+        >>> [round(x.eps_star2 / 0.1**2, 9) for x in oracle.solve_many([0.5, 2.0])]
+        [0.995, 15.92]
+        """
+        raw = np.atleast_1d(np.asarray(scales, dtype=object))
+        if raw.ndim != 1 or raw.size == 0:
+            raise OracleDomainError(f"scales={scales!r} must be a non-empty sequence of numbers")
+        eps = np.array([check_scalar("scale", x, low=0.0) for x in raw])
         rtol = check_scalar("rtol", rtol, low=3e-14, high=1e-6)  # solve_ivp floor: 100 ulps
-        d = self.data.dim
+        d, k = self.data.dim, eps.size
         dd = d * d
         T = self.diffusion.T
-        sizes = [d, dd, d, dd, d, dd, 1, 1]
-        cuts = np.cumsum(sizes)[:-1]
+        shared = 2 * (d + dd) + 1  # mu, Sigma, nu, Psi, the ideal energy
         atol_scale = ATOL * rtol / RTOL
         atol = np.concatenate(
             [
-                np.full(d + dd, atol_scale),
-                np.full(d + dd, atol_scale * max(eps, 1e-300)),
-                np.full(d + dd, atol_scale),
-                [atol_scale, atol_scale * max(eps * eps, 1e-300)],
+                np.full(shared, atol_scale),
+                np.repeat(atol_scale * np.maximum(eps, 1e-300), d + dd),
+                atol_scale * np.maximum(eps * eps, 1e-300),
             ]
         )
         eye = np.eye(d)
+        e3 = eps[:, None, None]
+        out = np.empty(shared + k * (d + dd + 1))
+        self.error.at(T, d)  # validated here and at t0 (__init__); the solver's calls are not
 
         def rhs(tau: float, z: FloatArray) -> FloatArray:
             s = T - tau
-            mu, sig, dmu, dsig, nu, psi, _, _ = np.split(z, cuts)
-            sig, dsig, psi = sig.reshape(d, d), dsig.reshape(d, d), psi.reshape(d, d)
+            mu, nu = z[:d], z[d + dd : 2 * d + dd]
+            sig = z[d : d + dd].reshape(d, d)
+            psi = z[2 * d + dd : shared - 1].reshape(d, d)
+            diff = z[shared : shared + k * (d + dd)].reshape(k, d + dd)
+            dmu, dsig = diff[:, :d], diff[:, d:].reshape(k, d, d)
             big_f, f = self._drift(s)
-            w, xi = self.error.at(s, d)
-            fe = big_f + eps * w
+            w, xi = self.error.at_unchecked(s, d)
             wmx = w @ mu + xi
             wsig = w @ sig
-            mu_l, sig_l = mu + dmu, sig + dsig
-            we_mu = eps * (w @ mu_l + xi)
-            out = [
-                big_f @ mu + f,
-                (big_f @ sig + sig @ big_f.T + eye).ravel(),
-                fe @ dmu + eps * wmx,
-                (fe @ dsig + dsig @ fe.T + eps * (wsig + wsig.T)).ravel(),
-                big_f @ nu + wmx,
-                (big_f @ psi + psi @ big_f.T + wsig + wsig.T).ravel(),
-                np.array([wmx @ wmx + np.sum(wsig * w)]),  # |W mu + xi|^2 + tr(W Sig W^T)
-                np.array([we_mu @ we_mu + eps * eps * np.sum((w @ sig_l) * w)]),
-            ]
-            return np.concatenate(out)
+            fs = big_f @ sig
+            fp = big_f @ psi
+            out[:d] = big_f @ mu + f
+            out[d : d + dd] = (fs + fs.T + eye).ravel()
+            out[d + dd : 2 * d + dd] = big_f @ nu + wmx
+            out[2 * d + dd : shared - 1] = (fp + fp.T + wsig + wsig.T).ravel()
+            out[shared - 1] = wmx @ wmx + np.sum(wsig * w)  # |W mu + xi|^2 + tr(W Sig W^T)
+            fe = big_f[None] + e3 * w[None]  # (k, d, d)
+            a = fe @ dsig
+            dd_out = out[shared : shared + k * (d + dd)].reshape(k, d + dd)
+            dd_out[:, :d] = (fe @ dmu[:, :, None])[:, :, 0] + eps[:, None] * wmx
+            sym = wsig + wsig.T
+            dd_out[:, d:] = (a + np.swapaxes(a, 1, 2) + e3 * sym[None]).reshape(k, dd)
+            we_mu = eps[:, None] * (wmx[None] + dmu @ w.T)  # eps (W mu_l + xi)
+            wsl = wsig[None] + w[None] @ dsig  # W Sigma_l
+            out[shared + k * (d + dd) :] = np.sum(we_mu * we_mu, axis=1) + eps * eps * np.sum(
+                wsl * w, axis=(1, 2)
+            )
+            return out.copy()
 
         mu0, sig0 = self._initial()
-        z0 = np.concatenate([mu0, sig0.ravel(), np.zeros(d + dd), np.zeros(d + dd), [0.0, 0.0]])
+        z0 = np.concatenate([mu0, sig0.ravel(), np.zeros(d + dd + 1), np.zeros(k * (d + dd + 1))])
         # errors below the accepted limit keep every quantity in range; anything the solver
         # still cannot integrate is reported as one ArithmeticError, not as warnings
         with np.errstate(over="ignore", invalid="ignore"):
-            sol = solve_ivp(
-                rhs, (0.0, self.diffusion.horizon), z0, method="DOP853", rtol=rtol, atol=atol
-            )
+            try:
+                sol = solve_ivp(
+                    rhs, (0.0, self.diffusion.horizon), z0, method="DOP853", rtol=rtol, atol=atol
+                )
+            except ValueError:  # a callable W / xi changed shape mid-solve: say which, where
+                for tau in np.linspace(0.0, self.diffusion.horizon, 65):
+                    self.error.at(T - tau, d)
+                raise
         if not sol.success or not np.all(np.isfinite(sol.y[:, -1])):
             raise ArithmeticError(
                 f"ODE solver failed: {sol.message} (the moments or energies left the float64 "
                 "range: scale the error down)"
             )
-        mu, sig, dmu, dsig, nu, psi, e_star, e_hat = np.split(sol.y[:, -1], cuts)
+        return self._solutions(sol.y[:, -1], eps, int(sol.nfev))
+
+    def _solutions(self, zf: FloatArray, eps: FloatArray, n_rhs: int) -> list[LinearSolution]:
+        d = self.data.dim
+        dd, k = d * d, eps.size
+        shared = 2 * (d + dd) + 1
         sym = lambda a: 0.5 * (a.reshape(d, d) + a.reshape(d, d).T)  # noqa: E731
-        sig, dsig, psi = sym(sig), sym(dsig), sym(psi)
+        mu, sig = zf[:d], sym(zf[d : d + dd])
+        nu, psi = zf[d + dd : 2 * d + dd], sym(zf[2 * d + dd : shared - 1])
+        e_star_unit = float(zf[shared - 1])
+        diff = zf[shared : shared + k * (d + dd)].reshape(k, d + dd)
+        e_hat = zf[shared + k * (d + dd) :]
         ideal = Gaussian(mu, sig)
-        learned = Gaussian(mu + dmu, sig + dsig)
         training = ou_transition(self.data, self.diffusion.t0)
         prec_nu = np.linalg.solve(sig, nu)
         prec_psi = np.linalg.solve(sig, psi)
         fisher_unit = float(nu @ prec_nu + 0.5 * np.sum(prec_psi * prec_psi.T))
-        e_star_unit = float(e_star[0])
         eta = fisher_unit / e_star_unit if e_star_unit > 0.0 else 0.0
-        eps_hat2 = float(e_hat[0])
-        return LinearSolution(
-            scale=eps,
-            learned_endpoint=learned,
-            ideal_endpoint=ideal,
-            training_law=training,
-            eps_star2=eps * eps * e_star_unit,
-            eps_hat2=eps_hat2,
-            path_kl=0.5 * eps_hat2,
-            endpoint_fisher=eps * eps * fisher_unit,
-            # eta lies in [0, 1]; ODE round-off (~1e-12) may push it just outside: clip that,
-            # but leave anything further out visible (it would be a bug, not round-off)
-            eta=float(np.clip(eta, 0.0, 1.0)) if abs(eta - np.clip(eta, 0, 1)) < 1e-9 else eta,
-            chi2=chi2(learned, ideal),
-            kl=kl(learned, ideal),
-            chi2_training=chi2(learned, training),
-            kl_training=kl(learned, training),
-            ideal_training_kl=kl(ideal, training),
-            n_rhs=int(sol.nfev),
-        )
+        # eta lies in [0, 1]; ODE round-off (~1e-12) may push it just outside: clip that,
+        # but leave anything further out visible (it would be a bug, not round-off)
+        eta = float(np.clip(eta, 0.0, 1.0)) if abs(eta - np.clip(eta, 0, 1)) < 1e-9 else eta
+        ideal_training_kl = kl(ideal, training)
+        out = []
+        for j, x in enumerate(eps):
+            x = float(x)
+            learned = Gaussian(mu + diff[j, :d], sig + sym(diff[j, d:]))
+            eps_hat2 = float(e_hat[j])
+            out.append(
+                LinearSolution(
+                    scale=x,
+                    learned_endpoint=learned,
+                    ideal_endpoint=ideal,
+                    training_law=training,
+                    eps_star2=x * x * e_star_unit,
+                    eps_hat2=eps_hat2,
+                    path_kl=0.5 * eps_hat2,
+                    endpoint_fisher=x * x * fisher_unit,
+                    eta=eta,
+                    chi2=chi2(learned, ideal),
+                    kl=kl(learned, ideal),
+                    chi2_training=chi2(learned, training),
+                    kl_training=kl(learned, training),
+                    ideal_training_kl=ideal_training_kl,
+                    n_rhs=n_rhs,
+                )
+            )
+        return out

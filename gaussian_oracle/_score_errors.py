@@ -133,6 +133,15 @@ class AffineError:
                 )
         return w, x
 
+    def at_unchecked(self, s: float, d: int) -> tuple[Any, Any]:
+        """:meth:`at` without the checks, for solvers that checked once (the exact engine):
+        a wrong shape later fails there with numpy's error, which the solver then explains."""
+        w = np.zeros((d, d)) if self._zero_w else np.asarray(self.W(s), dtype=np.float64)
+        x = np.zeros(d) if self._zero_xi else np.asarray(self.xi(s), dtype=np.float64)
+        if d == 1:
+            w, x = w.reshape(1, 1), x.reshape(1)
+        return w, x
+
     def __call__(self, y: Any, s: float) -> FloatArray:
         """The error at points ``y`` of shape ``(n, d)`` and forward time ``s``."""
         pts = np.asarray(y, dtype=np.float64)

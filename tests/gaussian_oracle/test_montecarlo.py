@@ -121,7 +121,7 @@ def test_bad_input():
     with pytest.raises(
         OracleShapeError,
         match=r"error\(y, s\) at s=4.0 returned an array of shape "
-        r"\(100, 3\); it must be finite with shape \(100, 2\)",
+        r"\(200, 3\); it must be finite with shape \(200, 2\), like the points y",
     ):
         simulate_reverse(g, Diffusion(), lambda y, s: np.zeros((len(y), 3)), **ok)
     with pytest.raises(OracleShapeError, match=r"non-finite"):

@@ -60,3 +60,30 @@ def test_score_of_gaussian_is_linear_and_shapes_are_kept(rng):
     expected = -(x - g.mean) @ np.linalg.inv(g.cov).T
     np.testing.assert_allclose(s, expected, rtol=1e-12, atol=1e-12)
     assert score(Gaussian(0.0, 1.0), np.array([0.5, 1.0])).shape == (2, 1)
+
+
+@pytest.mark.parametrize("t", [0.0, 0.7])
+def test_the_shared_covariance_fast_path_is_the_gradient_of_logpdf(t):
+    """Components sharing one covariance (a KDE, the paper's geometry) take the whitened fast
+    path: it must be the central finite difference of logpdf (step 1e-5: truncation ~1e-10
+    relative, round-off ~1e-11), also beside points so far out that it hands them back."""
+    rng = np.random.default_rng(8)
+    d = 4
+    a = rng.normal(size=(d, d)) / 2
+    law = GaussianMixture(rng.dirichlet(np.ones(6)), rng.normal(size=(6, d)), a @ a.T + np.eye(d))
+    x = rng.normal(size=(50, d)) * 2
+    got = score(law, x, t)
+    marg = ou_transition(law, t)
+    from gaussian_oracle._score import marginal_score
+
+    assert marginal_score(marg, x) is not None  # the fast path is the one tested here
+    h = 1e-5
+    for k in range(d):
+        step = np.zeros(d)
+        step[k] = h
+        fd = (marg.logpdf(x + step) - marg.logpdf(x - step)) / (2 * h)
+        np.testing.assert_allclose(got[:, k], fd, rtol=1e-7, atol=1e-8)
+    far = np.array([[1e160, 0.0, 0.0, 0.0]])
+    assert marginal_score(marg, far) is None  # |z|^2 overflows: handed to the general path
+    out = score(law, far, t)
+    assert np.all(np.isfinite(out)) and out[0, 0] < 0
