@@ -66,19 +66,75 @@ def _component_terms(
     logn = np.empty((k, n))
     z_all = np.empty((k, n, d)) if with_whitened else None
     block = max(1, _BLOCK_BUDGET // max(1, k * d))
+    inv_sd = isotropic_scale(factors)  # S_k = sd_k^2 I: whiten by a product, not a matrix
+    if inv_sd is not None and not with_whitened and k > 1:
+        sq = isotropic_squares(means, inv_sd, x)
+        if sq is not None:
+            return -0.5 * (sq.T + factors.logdet[:, None] + d * _LOG_2PI), None
     for start in range(0, n, block):
         stop = min(n, start + block)
         # points so far out that |L^{-1}(x - m)|^2 overflows get log-density -inf: the correct
         # rounding of a density below e^-1e308 (scores handle them apart: see score())
         with np.errstate(over="ignore", invalid="ignore"):
             diff = x[None, start:stop, :] - means[:, None, :]
-            z = diff @ np.swapaxes(factors.chol_inv, 1, 2)  # rows L^{-1}(x - m); ~5x einsum
+            if inv_sd is not None:
+                z = diff * inv_sd[:, None, None]
+            else:
+                z = diff @ np.swapaxes(factors.chol_inv, 1, 2)  # rows L^{-1}(x - m); ~5x einsum
             logn[:, start:stop] = -0.5 * (
                 np.einsum("kni,kni->kn", z, z) + factors.logdet[:, None] + d * _LOG_2PI
             )
         if z_all is not None:
             z_all[:, start:stop, :] = z
     return logn, z_all
+
+
+#: |x - c|^2 / sd^2 (c the components' centre) beyond which isotropic_squares declines: its
+#: absolute round-off, ~eps times that, stays below 1e-12 in a log-density
+_EXPANDED_LIMIT = 1e3
+
+
+def isotropic_squares(means: FloatArray, inv_sd: FloatArray, x: FloatArray) -> FloatArray | None:
+    """``|x_n - m_k|^2 / sd_k^2``, shape ``(n, K)``, by one matrix product (``|x|^2 - 2 x.m +
+    |m|^2`` about the components' centre) instead of a ``(K, n, d)`` array; None where points
+    are far enough out that the expansion's round-off would show (:data:`_EXPANDED_LIMIT`)."""
+    centre = np.mean(means, axis=0)
+    xc, mc = x - centre, means - centre
+    xx = np.einsum("ni,ni->n", xc, xc)
+    mm = np.einsum("ki,ki->k", mc, mc)
+    inv2 = inv_sd * inv_sd
+    if (
+        np.max(xx, initial=0.0) * np.max(inv2) > _EXPANDED_LIMIT
+        or np.max(mm) * np.max(inv2) > _EXPANDED_LIMIT
+    ):
+        return None
+    sq = (xx[:, None] - 2.0 * (xc @ mc.T) + mm[None, :]) * inv2[None, :]
+    return np.maximum(sq, 0.0)
+
+
+def log_sum_exp(a: FloatArray, axis: int) -> FloatArray:
+    """``log sum exp`` along ``axis`` (``-inf`` where every entry is): scipy's, without its
+    array-API dispatch, which cost more than the sum on the sampling paths."""
+    top = np.max(a, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(a - top), axis=axis))
+
+
+def soft_max(a: FloatArray, axis: int) -> FloatArray:
+    """``exp(a) / sum exp(a)`` along ``axis`` for ``a`` with a finite maximum along it."""
+    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def isotropic_scale(factors: _Factors) -> FloatArray | None:
+    """``1 / sd_k`` when every component's covariance is ``sd_k^2 I`` (its inverse Cholesky
+    factor exactly a multiple of the identity), else None."""
+    inv = factors.chol_inv
+    diag = inv[:, 0, 0]
+    if inv.shape[1] == 1 or np.array_equal(inv, diag[:, None, None] * np.eye(inv.shape[1])):
+        return diag
+    return None
 
 
 def _check_ages(ages: Any, k: int) -> NDArray[np.int64]:

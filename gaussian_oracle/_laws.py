@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
 from ._errors import OracleDomainError, OracleShapeError
-from ._factors import _check_ages, _component_terms, _Factors, _points, _readonly
+from ._factors import _check_ages, _component_terms, _Factors, _points, _readonly, log_sum_exp
 from ._gaussian import Gaussian
 from ._validation import (
     WEIGHT_SUM_ATOL,
@@ -183,7 +183,7 @@ class GaussianMixture:
         """Log-density (log-sum-exp over components) at points of shape ``(..., d)``."""
         pts, batch = _points(x, self.dim)
         logn, _ = _component_terms(self.means, self._factors, pts, with_whitened=False)
-        return np.asarray(logsumexp(self._log_weights[:, None] + logn, axis=0)).reshape(batch)
+        return log_sum_exp(self._log_weights[:, None] + logn, axis=0).reshape(batch)
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
         """``n`` independent draws, shape ``(n, d)``, from the caller's generator ``rng``."""

@@ -7,6 +7,7 @@ from typing import Any, cast
 import numpy as np
 from scipy.special import softmax
 
+from ._factors import _Factors, isotropic_scale, isotropic_squares, soft_max
 from ._law_tools import check_law, components
 from ._laws import Gaussian, Law, _component_terms, _points
 from ._operations import ou_transition
@@ -72,6 +73,10 @@ def marginal_score(law: Law, pts: FloatArray) -> FloatArray | None:
     """The score of ``law`` at ``pts`` ``(n, d)`` by a fast path, or None where none applies.
 
     * One Gaussian: ``-(x - m) S^{-1}``, one matrix product.
+    * Isotropic components ``S_k = sd_k^2 I`` (the paper's geometry, KDEs, their OU
+      transitions): ``|x - m_k|^2`` expanded about the components' centre, one matrix product
+      for the responsibilities and one for ``sum_k r_k (m_k - x) / sd_k^2``; declined for points
+      so far out that the expansion's round-off (relative ``eps |x - c|^2 / sd^2``) would show.
     * Components sharing one covariance ``S = L L^T`` (bitwise: a KDE, the paper's
       geometry): whiten the points once, ``z_k = L^{-1} x - L^{-1} m_k``, responsibilities
       from ``|z_k|^2``, and the score ``-L^{-T} sum_k r_k z_k``: two products of ``n x d x d``
@@ -82,6 +87,15 @@ def marginal_score(law: Law, pts: FloatArray) -> FloatArray | None:
     """
     weights, means, covs, factors = components(law)
     linv = factors.chol_inv[0]
+    inv_sd = isotropic_scale(factors) if len(weights) > 1 else None
+    if inv_sd is not None:
+        sq = isotropic_squares(means, inv_sd, pts)
+        if sq is not None:  # r_k (m_k - x) / sd_k^2 summed: one more product, no (K, n, d)
+            d = pts.shape[1]
+            with np.errstate(divide="ignore"):
+                joint = np.log(weights)[None, :] - 0.5 * sq + d * np.log(inv_sd)[None, :]
+            rw = soft_max(joint, axis=1) * (inv_sd * inv_sd)[None, :]
+            return rw @ means - pts * np.sum(rw, axis=1)[:, None]
     if len(weights) > 1 and not np.all(covs == covs[0]):
         return None
     with np.errstate(over="ignore", invalid="ignore"):
@@ -98,7 +112,7 @@ def marginal_score(law: Law, pts: FloatArray) -> FloatArray | None:
         joint = np.log(weights)[:, None] - 0.5 * sq
     if not np.all(np.isfinite(np.max(joint, axis=0))):
         return None
-    resp = softmax(joint, axis=0)
+    resp = soft_max(joint, axis=0)
     return -(np.einsum("kn,kni->ni", resp, zk) @ linv)
 
 
@@ -108,8 +122,9 @@ def _component_scores(z: FloatArray, chol_inv: FloatArray) -> FloatArray:
     Where the product overflows (points beyond ~1e154 sd) it is formed in units of
     ``max |z|`` and rescaled, so an out-of-range score is ``+-inf`` with its sign, never NaN.
     """
+    inv_sd = isotropic_scale(_Factors(chol_inv, chol_inv, np.zeros(0)))
     with np.errstate(over="ignore", invalid="ignore"):
-        comp = -(z @ chol_inv)
+        comp = -(z * inv_sd[:, None, None]) if inv_sd is not None else -(z @ chol_inv)
     bad = ~np.all(np.isfinite(comp), axis=-1)
     if np.any(bad):
         zb = z[bad]
