@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from gaussian_oracle._progress import reporter
+
 from ._checks import CheckResult, Constants
 from ._curated import curated_instances
 from ._errors import VerificationError, integer
@@ -106,7 +108,7 @@ def verify(
     *,
     seed: int = 0,
     constants: Constants | None = None,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: bool | Callable[[int, int, str], None] | None = None,
     executor: Any = "auto",
 ) -> Report:
     """Run every check over the instances of ``profile``; same seed, same report.
@@ -119,8 +121,10 @@ def verify(
     seed : int
         Seed of the drawn instances and of the Monte Carlo parts.
     constants : Constants, optional
-    progress : callable ``(done, total, label)``, optional
-        Called after each instance and each oracle run of the phase diagram.
+    progress : bool or callable ``(done, total, label)``, optional
+        A tqdm bar on stderr over the instances and the phase diagram's rows: ``None``
+        (default) when stderr is a terminal, ``True`` always, ``False`` never; or a callable
+        called after each of them.
     executor : "auto", None or concurrent.futures.Executor
         Where the instances' tasks run (:mod:`verification._executors`): "auto" (default) a
         local process pool over the available cores, None here in order, or any executor
@@ -132,6 +136,24 @@ def verify(
     seed = integer("seed", seed, 0)
     if constants is not None and not isinstance(constants, Constants):
         raise VerificationError(f"constants={constants!r} must be a Constants")
+    if not (progress is None or isinstance(progress, bool) or callable(progress)):
+        raise VerificationError(
+            f"progress={progress!r} must be None, True, False or a callable (done, total, label)"
+        )
+    report_progress, close_progress = reporter(progress, f"verify {profile}", "tasks")
+    try:
+        return _verify(profile, seed, constants, report_progress, executor)
+    finally:
+        close_progress()
+
+
+def _verify(
+    profile: str,
+    seed: int,
+    constants: Constants | None,
+    progress: Callable[[int, int, str], None] | None,
+    executor: Any,
+) -> Report:
     sizes = PROFILES[profile]
     k = constants or Constants()
     start = time.perf_counter()

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
             C_bias=args.C_bias,
             oracle=not args.no_oracle,
             bias=args.bias,
-            progress=None if args.quiet else Progress(name="phase", unit="oracle runs"),
+            progress=None if args.quiet else Progress(name="phase", unit="grid points"),
             **kwargs,  # type: ignore[arg-type]
         )
     except ValueError as exc:  # the library's validation errors

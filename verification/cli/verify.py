@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         report = verify(
             args.profile,
             seed=args.seed,
-            progress=None if args.quiet else Progress(),
+            progress=False if args.quiet else Progress(),
             executor=executor,
         )
     paths = report.write(out)
