@@ -48,8 +48,9 @@ __all__ = [
 
 #: in 1-D, from this many points on the implicit Radau method with the dense Jacobian replaces
 #: DOP853, whose step the spectral Laplacian bounds like 1/n^2 (measured: 2.4x faster at 330
-#: and 430 points, 7x slower at 100-230; both agree to 1e-13)
-IMPLICIT_FROM = 300
+#: and 430 points, 7x slower at 100-230 with two blocks; with one block, a later scale of
+#: the same grid, 3.2x faster at 254 points and as fast at 150; both agree to 1e-13)
+IMPLICIT_FROM = 200
 
 
 def implicit_on(box: Box) -> bool:
