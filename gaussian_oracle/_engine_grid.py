@@ -29,6 +29,7 @@ from ._grid import MAX_POINTS, Box, box_for, refinements_needed
 from ._grid_law import GridLaw, _edge_mass
 from ._grid_quadrature import TAIL_FACTOR, _trusted, masked_ratio, refined_estimate
 from ._grid_solver import (
+    IMPLICIT_FROM_GENERATION,
     GridRun,
     MixtureMarginals,
     integrate_generation,
@@ -239,6 +240,7 @@ class GridOracle:
         key = (tuple(box.n), tuple(box.lower), tuple(box.upper), rtol)
         known = self._tangents.get(key)
         opts: dict[str, Any] = {"scale": scale, "rtol": rtol, "start": start, "learned": learned}
+        opts["implicit_from"] = IMPLICIT_FROM_GENERATION
         marginals = MixtureMarginals(self.data)
         run = integrate_generation(
             marginals, self.error, self.diffusion, box, **opts, tangent=not known

@@ -67,10 +67,6 @@ def _component_terms(
     z_all = np.empty((k, n, d)) if with_whitened else None
     block = max(1, _BLOCK_BUDGET // max(1, k * d))
     inv_sd = isotropic_scale(factors)  # S_k = sd_k^2 I: whiten by a product, not a matrix
-    if inv_sd is not None and not with_whitened and k > 1:
-        sq = isotropic_squares(means, inv_sd, x)
-        if sq is not None:
-            return -0.5 * (sq.T + factors.logdet[:, None] + d * _LOG_2PI), None
     for start in range(0, n, block):
         stop = min(n, start + block)
         # points so far out that |L^{-1}(x - m)|^2 overflows get log-density -inf: the correct
@@ -113,12 +109,17 @@ def isotropic_squares(means: FloatArray, inv_sd: FloatArray, x: FloatArray) -> F
 
 
 def log_sum_exp(a: FloatArray, axis: int) -> FloatArray:
-    """``log sum exp`` along ``axis`` (``-inf`` where every entry is): scipy's, without its
+    """``log sum exp`` along ``axis`` (``-inf`` where every entry is), as scipy computes it
+    (``max + log1p(sum of the other terms)``, accurate where one term dominates) without its
     array-API dispatch, which cost more than the sum on the sampling paths."""
-    top = np.max(a, axis=axis, keepdims=True)
+    idx = np.expand_dims(np.argmax(a, axis=axis), axis)
+    top = np.take_along_axis(a, idx, axis=axis)
     top = np.where(np.isfinite(top), top, 0.0)
+    e = np.exp(a - top)
+    np.put_along_axis(e, idx, 0.0, axis=axis)
     with np.errstate(divide="ignore"):
-        return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(a - top), axis=axis))
+        out = np.squeeze(top, axis=axis) + np.log1p(np.sum(e, axis=axis))
+        return np.where(np.isneginf(np.max(a, axis=axis)), -np.inf, out)
 
 
 def soft_max(a: FloatArray, axis: int) -> FloatArray:

@@ -38,6 +38,7 @@ from ._grid import Box, spectral_tail
 from ._validation import FloatArray, _show
 
 __all__ = [
+    "IMPLICIT_FROM_GENERATION",
     "GridRun",
     "field_on",
     "implicit_on",
@@ -48,14 +49,17 @@ __all__ = [
 
 #: in 1-D, from this many points on the implicit Radau method with the dense Jacobian replaces
 #: DOP853, whose step the spectral Laplacian bounds like 1/n^2 (measured: 2.4x faster at 330
-#: and 430 points, 7x slower at 100-230 with two blocks; with one block, a later scale of
-#: the same grid, 3.2x faster at 254 points and as fast at 150; both agree to 1e-13)
-IMPLICIT_FROM = 200
+#: and 430 points, 7x slower at 100-230; both agree to 1e-13)
+IMPLICIT_FROM = 300
+#: the same for one generation's solves (GridOracle): with one block (a later scale of the
+#: same grid) Radau is 3.2x faster at 254 points and as fast at 150. Not for the recursion:
+#: there Radau's mass drift (~1e-11) shows in the Lemma F.1 identity, checked to 1e-12
+IMPLICIT_FROM_GENERATION = 200
 
 
-def implicit_on(box: Box) -> bool:
+def implicit_on(box: Box, implicit_from: int = IMPLICIT_FROM) -> bool:
     """Whether :func:`integrate_generation` steps ``box`` with Radau (else DOP853)."""
-    return box.dim == 1 and box.n[0] >= IMPLICIT_FROM
+    return box.dim == 1 and box.n[0] >= implicit_from
 
 
 def field_on(error: Any, box: Box, s: float) -> FloatArray:
@@ -128,6 +132,7 @@ def integrate_generation(
     delta0: FloatArray | None = None,
     tangent: bool = True,
     step_rtol: float | None = None,
+    implicit_from: int = IMPLICIT_FROM,
 ) -> GridRun:
     """Integrate the system of the module docstring.
 
@@ -198,7 +203,7 @@ def integrate_generation(
         zero = np.zeros(shape)
         return GridRun(box, scale, marginals.density(box, diffusion.t0), zero, zero, 0.0, 0.0, 0)
     method, extra = "DOP853", {}
-    if implicit_on(box):
+    if implicit_on(box, implicit_from):
         method, extra = "Radau", {"jac": _jacobian_1d(box, marginals, error, T, scale, at, exact)}
     step = rtol if step_rtol is None else step_rtol
     sol = solve_ivp(rhs, (0.0, diffusion.horizon), z0, method=method, rtol=step, atol=atol, **extra)

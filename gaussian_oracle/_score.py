@@ -73,7 +73,7 @@ def marginal_score(law: Law, pts: FloatArray) -> FloatArray | None:
     """The score of ``law`` at ``pts`` ``(n, d)`` by a fast path, or None where none applies.
 
     * One Gaussian: ``-(x - m) S^{-1}``, one matrix product.
-    * Isotropic components ``S_k = sd_k^2 I`` (the paper's geometry, KDEs, their OU
+    * Isotropic components ``S_k = sd_k^2 I`` in d >= 3 (the paper's geometry, KDEs, their OU
       transitions): ``|x - m_k|^2`` expanded about the components' centre, one matrix product
       for the responsibilities and one for ``sum_k r_k (m_k - x) / sd_k^2``; declined for points
       so far out that the expansion's round-off (relative ``eps |x - c|^2 / sd^2``) would show.
@@ -87,7 +87,9 @@ def marginal_score(law: Law, pts: FloatArray) -> FloatArray | None:
     """
     weights, means, covs, factors = components(law)
     linv = factors.chol_inv[0]
-    inv_sd = isotropic_scale(factors) if len(weights) > 1 else None
+    # the expansion only where it saves a matrix product per component (d >= 3); below, the
+    # exact path is as fast (and the grid engine, d <= 2, keeps its round-off accuracy)
+    inv_sd = isotropic_scale(factors) if len(weights) > 1 and pts.shape[1] >= 3 else None
     if inv_sd is not None:
         sq = isotropic_squares(means, inv_sd, pts)
         if sq is not None:  # r_k (m_k - x) / sd_k^2 summed: one more product, no (K, n, d)

@@ -90,10 +90,11 @@ def test_the_shared_covariance_fast_path_is_the_gradient_of_logpdf(t):
 
 
 def test_the_isotropic_fast_paths_match_independent_formulas():
-    """Components sd_k^2 I (distinct sd_k): score and logpdf by one matrix product each. logpdf
-    against scipy's multivariate normal summed by logaddexp (1e-12 absolute,
-    the expansion's stated round-off); score against central differences of scipy's logpdf
-    (step 1e-5: ~1e-9). Far points fall back to the exact path (finite, right sign)."""
+    """Components sd_k^2 I (distinct sd_k) in d = 5: the score by the expansion (one matrix
+    product), logpdf by the elementwise whitening; logpdf against scipy's multivariate normal
+    summed by logaddexp (1e-12 absolute: round-off of sums of ~30 terms), the score against
+    central differences of scipy's logpdf (step 1e-5: ~1e-9). Far points fall back to the exact
+    path (finite, right sign)."""
     from scipy.stats import multivariate_normal
 
     from gaussian_oracle._factors import isotropic_squares
