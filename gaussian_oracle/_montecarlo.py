@@ -265,8 +265,9 @@ def simulate_reverse(
                     drift = 0.5 * lv.y + (score(marginal, lv.y) if sc is None else sc)
                     drift[n:] += eps * e[n:]
                     lv.pending = (e, drift)
-                    lv.db, lv.steps = np.zeros((n_paths, d)), 0
-                lv.db += db
+                    lv.db, lv.steps = (db if lv.f == 1 else np.zeros((n_paths, d))), 0
+                if lv.f > 1:
+                    lv.db += db
                 lv.steps += 1
                 if lv.steps == lv.f or k == n_steps - 1:  # the block ends: one Euler step
                     e, drift = lv.pending
@@ -275,7 +276,8 @@ def simulate_reverse(
                     sq = np.einsum("ni,ni->n", e, e)
                     lv.qv_star += dt * sq[:n]
                     lv.qv_hat += dt * sq[n:]
-                    lv.y = lv.y + dt * drift
+                    drift *= dt
+                    lv.y += drift  # in place: nothing else holds the state
                     lv.y[:n] += lv.db
                     lv.y[n:] += lv.db
     return _result(levels, family, exact_limit, eps, n_paths, n_steps)

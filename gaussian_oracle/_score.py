@@ -101,11 +101,10 @@ def marginal_score(law: Law, pts: FloatArray) -> FloatArray | None:
     if len(weights) > 1 and not np.all(covs == covs[0]):
         return None
     with np.errstate(over="ignore", invalid="ignore"):
-        xw = pts @ linv.T
-        if len(weights) == 1:
-            z = xw - means[0] @ linv.T
-            out = -(z @ linv)
+        if len(weights) == 1:  # -(x - m) S^{-1}: one product with the precision
+            out = (means[0] - pts) @ (linv.T @ linv)
             return out if np.all(np.isfinite(out)) else None
+        xw = pts @ linv.T
         zk = xw[None] - (means @ linv.T)[:, None, :]  # (K, n, d)
         sq = np.einsum("kni,kni->kn", zk, zk)
     if not np.all(np.isfinite(sq)):
