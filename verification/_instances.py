@@ -209,6 +209,13 @@ class GenerationEvaluation:
             self.solves[eps] = self.oracle.solve(eps)
         return self.solves[eps]
 
+    def solve_many(self, scales: list[float]) -> None:
+        """Solve the scales not known yet as one system (:meth:`LinearGaussianOracle.solve_many`:
+        the scale-free part once), for :meth:`solve` to return."""
+        todo = sorted({float(x) for x in scales} - set(self.solves) - {self.scale})
+        if todo:
+            self.solves.update(zip(todo, self.oracle.solve_many(todo), strict=True))
+
 
 @dataclass(frozen=True, eq=False)
 class RecursionEvaluation:
