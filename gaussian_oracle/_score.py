@@ -87,15 +87,19 @@ def marginal_score(law: Law, pts: FloatArray) -> FloatArray | None:
     """
     weights, means, covs, factors = components(law)
     linv = factors.chol_inv[0]
+    if pts.dtype == np.float32:  # the Monte Carlo engine's float32 paths: stay in float32
+        means, linv = means.astype(np.float32), linv.astype(np.float32)
     # the expansion only where it saves a matrix product per component (d >= 3); below, the
     # exact path is as fast (and the grid engine, d <= 2, keeps its round-off accuracy)
     inv_sd = isotropic_scale(factors) if len(weights) > 1 and pts.shape[1] >= 3 else None
     if inv_sd is not None:
+        inv_sd = inv_sd.astype(pts.dtype, copy=False)
         sq = isotropic_squares(means, inv_sd, pts)
         if sq is not None:  # r_k (m_k - x) / sd_k^2 summed: one more product, no (K, n, d)
             d = pts.shape[1]
             with np.errstate(divide="ignore"):
-                joint = np.log(weights)[None, :] - 0.5 * sq + d * np.log(inv_sd)[None, :]
+                logw = np.log(weights).astype(pts.dtype, copy=False)
+                joint = logw[None, :] - 0.5 * sq + d * np.log(inv_sd)[None, :]
             rw = soft_max(joint, axis=1) * (inv_sd * inv_sd)[None, :]
             return rw @ means - pts * np.sum(rw, axis=1)[:, None]
     if len(weights) > 1 and not np.all(covs == covs[0]):

@@ -143,10 +143,12 @@ class AffineError:
         return w, x
 
     def __call__(self, y: Any, s: float) -> FloatArray:
-        """The error at points ``y`` of shape ``(n, d)`` and forward time ``s``."""
-        pts = np.asarray(y, dtype=np.float64)
+        """The error at points ``y`` of shape ``(n, d)`` and forward time ``s`` (in float32
+        for float32 points, the Monte Carlo engine's reduced precision; else float64)."""
+        pts = np.asarray(y)
+        pts = pts if pts.dtype == np.float32 else pts.astype(np.float64, copy=False)
         w, x = self.at(s, pts.shape[-1])
-        return pts @ w.T + x
+        return pts @ w.T.astype(pts.dtype, copy=False) + x.astype(pts.dtype, copy=False)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
