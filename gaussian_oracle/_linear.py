@@ -22,9 +22,11 @@ integrates, in reverse time ``tau in [0, T - t0]``, one linear ODE system for
 
 How accurately: ``scipy.integrate.solve_ivp`` with the 8th-order Dormand–Prince method
 (DOP853), ``rtol = 1e-12`` and absolute tolerances scaled per block (1e-14 for O(1) moments,
-``1e-14 eps`` for the differences, ``1e-14 eps^2`` for the learned energy); ``S_s^{-1}`` is
-exact through one eigendecomposition of ``S``. Tests confirm 1e-9 relative against closed forms
-(SymPy in 1-D, the forward marginals under exact init) and against a tighter re-solve.
+``1e-14 eps`` for the differences, ``1e-14 eps^2`` for the learned energy), in the
+eigenbasis of ``S``, where ``F`` is diagonal (``F X + X F^T`` entrywise) and the error is
+rotated; ``S_s^{-1}`` is exact through that one eigendecomposition. Tests confirm 1e-9
+relative against closed forms (SymPy in 1-D, the forward marginals under exact init) and
+against a tighter re-solve.
 """
 
 from __future__ import annotations
@@ -218,6 +220,12 @@ class LinearGaussianOracle:
         out = np.empty(shared + k * (d + dd + 1))
         self.error.at(T, d)  # validated here and at t0 (__init__); the solver's calls are not
 
+        # in the eigenbasis V of the data's covariance the drift matrix F is diagonal, phi =
+        # 1/2 - 1 / lam_s, so F X + X F^T is phi_i + phi_j times X entrywise; the error is
+        # rotated instead, W~ = V^T W V (energies and norms are invariant)
+        vec, lam = self._vec, self._lam
+        m_rot = vec.T @ self.data.mean
+
         def rhs(tau: float, z: FloatArray) -> FloatArray:
             s = T - tau
             mu, nu = z[:d], z[d + dd : 2 * d + dd]
@@ -225,31 +233,35 @@ class LinearGaussianOracle:
             psi = z[2 * d + dd : shared - 1].reshape(d, d)
             diff = z[shared : shared + k * (d + dd)].reshape(k, d + dd)
             dmu, dsig = diff[:, :d], diff[:, d:].reshape(k, d, d)
-            big_f, f = self._drift(s)
-            w, xi = self.error.at_unchecked(s, d)
+            lam_s = np.exp(-s) * lam - np.expm1(-s)
+            phi = 0.5 - 1.0 / lam_s
+            phi2 = phi[:, None] + phi[None, :]
+            w0, xi0 = self.error.at_unchecked(s, d)
+            w, xi = vec.T @ w0 @ vec, xi0 @ vec
             wmx = w @ mu + xi
             wsig = w @ sig
-            fs = big_f @ sig
-            fp = big_f @ psi
-            out[:d] = big_f @ mu + f
-            out[d : d + dd] = (fs + fs.T + eye).ravel()
-            out[d + dd : 2 * d + dd] = big_f @ nu + wmx
-            out[2 * d + dd : shared - 1] = (fp + fp.T + wsig + wsig.T).ravel()
-            out[shared - 1] = wmx @ wmx + np.sum(wsig * w)  # |W mu + xi|^2 + tr(W Sig W^T)
-            fe = big_f[None] + e3 * w[None]  # (k, d, d)
-            a = fe @ dsig
-            dd_out = out[shared : shared + k * (d + dd)].reshape(k, d + dd)
-            dd_out[:, :d] = (fe @ dmu[:, :, None])[:, :, 0] + eps[:, None] * wmx
             sym = wsig + wsig.T
-            dd_out[:, d:] = (a + np.swapaxes(a, 1, 2) + e3 * sym[None]).reshape(k, dd)
-            we_mu = eps[:, None] * (wmx[None] + dmu @ w.T)  # eps (W mu_l + xi)
-            wsl = wsig[None] + w[None] @ dsig  # W Sigma_l
+            out[:d] = phi * mu + np.exp(-0.5 * s) * m_rot / lam_s
+            out[d : d + dd] = (phi2 * sig + eye).ravel()
+            out[d + dd : 2 * d + dd] = phi * nu + wmx
+            out[2 * d + dd : shared - 1] = (phi2 * psi + sym).ravel()
+            out[shared - 1] = wmx @ wmx + np.sum(wsig * w)  # |W mu + xi|^2 + tr(W Sig W^T)
+            wd = w[None] @ dsig  # (k, d, d)
+            dd_out = out[shared : shared + k * (d + dd)].reshape(k, d + dd)
+            wdmu = dmu @ w.T
+            dd_out[:, :d] = phi * dmu + eps[:, None] * (wdmu + wmx)
+            dd_out[:, d:] = (phi2 * dsig + e3 * (wd + np.swapaxes(wd, 1, 2) + sym[None])).reshape(
+                k, dd
+            )
+            we_mu = eps[:, None] * (wmx[None] + wdmu)  # eps (W mu_l + xi)
+            wsl = wsig[None] + wd  # W Sigma_l
             out[shared + k * (d + dd) :] = np.sum(we_mu * we_mu, axis=1) + eps * eps * np.sum(
                 wsl * w, axis=(1, 2)
             )
             return out.copy()
 
         mu0, sig0 = self._initial()
+        mu0, sig0 = mu0 @ vec, vec.T @ sig0 @ vec  # into the eigenbasis
         z0 = np.concatenate([mu0, sig0.ravel(), np.zeros(d + dd + 1), np.zeros(k * (d + dd + 1))])
         # errors below the accepted limit keep every quantity in range; anything the solver
         # still cannot integrate is reported as one ArithmeticError, not as warnings
@@ -267,7 +279,21 @@ class LinearGaussianOracle:
                 f"ODE solver failed: {sol.message} (the moments or energies left the float64 "
                 "range: scale the error down)"
             )
-        return self._solutions(sol.y[:, -1], eps, int(sol.nfev))
+        return self._solutions(self._unrotate(sol.y[:, -1], k), eps, int(sol.nfev))
+
+    def _unrotate(self, z: FloatArray, k: int) -> FloatArray:
+        """The solver's end state back from the eigenbasis (vectors ``V x``, matrices
+        ``V X V^T``; the energies are invariant)."""
+        d, vec = self.data.dim, self._vec
+        dd = d * d
+        out = z.copy()
+        shared = 2 * (d + dd) + 1
+        vectors = [0, d + dd, *(shared + j * (d + dd) for j in range(k))]  # mu, nu, dmu_j
+        for start in vectors:
+            out[start : start + d] = vec @ z[start : start + d]
+        for start in [d, 2 * d + dd, *(shared + j * (d + dd) + d for j in range(k))]:
+            out[start : start + dd] = (vec @ z[start : start + dd].reshape(d, d) @ vec.T).ravel()
+        return out
 
     def _solutions(self, zf: FloatArray, eps: FloatArray, n_rhs: int) -> list[LinearSolution]:
         d = self.data.dim

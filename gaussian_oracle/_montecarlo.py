@@ -256,16 +256,9 @@ def simulate_reverse(
     else:
         y0 = ou_transition(data, diffusion.T).sample(n_paths, rng)
     factors = _LEVELS if richardson else (1,)
-    levels = [
-        _Level(
-            f,
-            np.concatenate([y0, y0]).astype(dtype),
-            np.zeros(n_paths),
-            np.zeros(n_paths),
-            np.zeros(n_paths),
-        )
-        for f in factors
-    ]
+    both = np.concatenate([y0, y0]).astype(dtype)
+    zero = np.zeros(n_paths)
+    levels = [_Level(f, both.copy(), zero.copy(), zero.copy(), zero.copy()) for f in factors]
     h = diffusion.horizon / n_steps
     sqrt_h = np.sqrt(h)
     n = n_paths
