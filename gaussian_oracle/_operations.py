@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ._errors import NotPositiveDefiniteError, OracleDomainError, OracleShapeError
+from ._factors import _Factors, _readonly
 from ._law_tools import _concatenate_factors, as_mixture, check_law
 from ._laws import Gaussian, GaussianMixture, Law, _assemble
 from ._validation import FloatArray, _show, as_float_array, check_scalar
@@ -24,7 +25,13 @@ def _rebuild(law: L, means: FloatArray, covs: FloatArray, *, valid: bool = False
     """``law`` with new component moments; ``valid=True`` when the covariances are symmetric
     positive definite by construction (then only factorised, not re-checked)."""
     if isinstance(law, Gaussian):
-        return Gaussian(means[0], covs[0])  # type: ignore[return-value]
+        if not valid:
+            return Gaussian(means[0], covs[0])  # type: ignore[return-value]
+        out = object.__new__(Gaussian)  # valid by construction: factorised, not re-checked
+        object.__setattr__(out, "mean", _readonly(means[0]))
+        object.__setattr__(out, "cov", _readonly(covs[0]))
+        object.__setattr__(out, "_factors", _Factors.of(covs[:1]))
+        return out  # type: ignore[return-value]
     if valid:
         return _assemble(law.weights, means, covs, law.ages)  # type: ignore[return-value]
     return GaussianMixture(law.weights, means, covs, law.ages)  # type: ignore[return-value]

@@ -107,7 +107,8 @@ def marginal_score(law: Law, pts: FloatArray) -> FloatArray | None:
     with np.errstate(over="ignore", invalid="ignore"):
         if len(weights) == 1:  # -(x - m) S^{-1}: one product with the precision
             out = (means[0] - pts) @ (linv.T @ linv)
-            return out if np.all(np.isfinite(out)) else None
+            total = np.sum(out)  # finite: every entry is (else the general path decides)
+            return out if np.isfinite(total) else None
         xw = pts @ linv.T
         zk = xw[None] - (means @ linv.T)[:, None, :]  # (K, n, d)
         sq = np.einsum("kni,kni->kn", zk, zk)
