@@ -65,7 +65,14 @@ class MonteCarloEngine:
     ) -> GenerationSolution:
         paths, steps = settings.eta_paths, settings.eta_steps
         mc = simulate_reverse(
-            data, diffusion, error, n_paths=paths, n_steps=steps, rng=streams.eta, scale=scale
+            data,
+            diffusion,
+            error,
+            n_paths=paths,
+            n_steps=steps,
+            rng=streams.eta,
+            scale=scale,
+            progress=False,
         )
         start = " from N(0, I)" if diffusion.init == "standard" else ""
         why = (

@@ -37,6 +37,7 @@ from ._estimate import Estimate, Method
 from ._law_tools import check_law
 from ._laws import Gaussian, GaussianMixture, Law
 from ._operations import ou_transition
+from ._progress import bar, check_progress
 from ._score import marginal_score, score
 from ._score_errors import AffineError
 from ._validation import FloatArray, check_positive_int, check_rng, check_scalar
@@ -107,13 +108,8 @@ class _Level:
     db: FloatArray = field(default_factory=lambda: np.zeros(0))
     steps: int = 0
 
-    @property
-    def y_star(self) -> FloatArray:
-        return self.y[: self.y.shape[0] // 2]
-
-    @property
-    def y_hat(self) -> FloatArray:
-        return self.y[self.y.shape[0] // 2 :]
+    y_star = property(lambda self: self.y[: self.y.shape[0] // 2])  # views of y
+    y_hat = property(lambda self: self.y[self.y.shape[0] // 2 :])
 
 
 def _mean_se(x: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -165,6 +161,7 @@ def simulate_reverse(
     richardson: bool = True,
     eta_features: str = "auto",
     precision: str = "float64",
+    progress: bool | None = None,
 ) -> MonteCarloResult:
     r"""Simulate the ideal and learned reverse SDEs and estimate the theory's quantities.
 
@@ -195,11 +192,11 @@ def simulate_reverse(
         Also run the coupled ``2h`` and ``4h`` discretisations (1.75x the cost) for the bias
         estimates and observed weak orders (module docstring). False: ``bias`` is 0.
     precision : {"float64", "float32"}
-        Arithmetic of the paths (the state, the noise, the scores and the error fields where
-        they keep the points' type; the sums of energies and of the martingale stay float64).
-        "float32" is ~1.35x faster in d = 10 and changes the estimates by ~1e-7 relative on the
-        same draws (the noise is drawn in float64 and rounded), far below their standard errors
-        at any affordable number of paths; ``benchmarks/bench_engines.py`` measures both.
+        Arithmetic of the paths (state, noise, scores, affine errors; sums stay float64):
+        "float32" is ~1.35x faster in d = 10 and moves the estimates by ~1e-8 relative on the
+        same draws, far below their standard errors (``benchmarks/bench_engines.py``).
+    progress : bool, optional
+        A bar over the steps on stderr; ``None`` (default): when stderr is a terminal.
     eta_features : {"auto", "quadratic", "spline"}
         Regression features for eta: "auto" takes quadratics for Gaussian data with an affine
         error or in dimension >= 2, and the growing spline basis in dimension 1 otherwise.
@@ -266,8 +263,10 @@ def simulate_reverse(
     n = n_paths
     # the products of one step are too small to split between threads: with the BLAS's own
     # threads the loop ran 15x slower on a loaded 2-core machine
-    with threadpool_limits(limits=1):
+    meter = bar(n_steps, f"reverse SDEs ({2 * n_paths} paths)", check_progress(progress), "step")
+    with threadpool_limits(limits=1), meter:
         for k in range(n_steps):
+            meter.update()
             s = diffusion.T - k * h
             marginal = ou_transition(data, s)  # q_s, factorised once per step for every level
             db = (sqrt_h * rng.standard_normal((n_paths, d))).astype(dtype, copy=False)

@@ -172,3 +172,14 @@ def test_float32_paths_agree_with_float64_on_the_same_draws():
             rng=np.random.default_rng(0),
             precision="half",
         )
+
+
+def test_a_progress_bar_over_the_steps_when_asked(capsys):
+    law, err = Gaussian(0.0, 1.0), AffineError(xi=0.1)
+    kw = dict(n_paths=50, n_steps=8, rng=np.random.default_rng(0), richardson=False)
+    simulate_reverse(law, Diffusion(), err, **kw, progress=True)
+    assert "reverse SDEs (100 paths)" in capsys.readouterr().err
+    simulate_reverse(law, Diffusion(), err, **kw)  # stderr is not a terminal here
+    assert capsys.readouterr().err == ""
+    with pytest.raises(OracleDomainError, match="progress=1 must be a bool"):
+        simulate_reverse(law, Diffusion(), err, **kw, progress=1)
