@@ -270,3 +270,14 @@ def _assemble(
     object.__setattr__(out, "_factors", _Factors.of(covs) if factors is None else factors)
     object.__setattr__(out, "_log_weights", _readonly(logw))
     return out
+
+
+def with_saved_weights(law: GaussianMixture, weights: FloatArray) -> GaussianMixture:
+    """``law`` (validated, its weights renormalised) with ``weights`` restored bit for bit:
+    renormalising weights that already sum to one within round-off moves their last bits, so
+    a saved law would not reload equal. Not for user input (the constructor checked it)."""
+    w = np.array(weights, dtype=np.float64)
+    object.__setattr__(law, "weights", _readonly(w))
+    with np.errstate(divide="ignore"):
+        object.__setattr__(law, "_log_weights", _readonly(np.log(w)))
+    return law

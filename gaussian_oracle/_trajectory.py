@@ -27,7 +27,7 @@ from ._errors import OracleDomainError
 from ._files import atomic_write
 from ._grid import Box
 from ._grid_law import GridLaw
-from ._laws import Gaussian, GaussianMixture, Law
+from ._laws import Gaussian, GaussianMixture, Law, with_saved_weights
 from ._learners import learner_from_config
 from ._validation import FloatArray
 
@@ -221,7 +221,12 @@ class Trajectory:
                 )
             off = z["offsets"]
             laws: tuple[Any, ...] = tuple(
-                GaussianMixture(z["weights"][a:b], z["means"][a:b], z["covs"][a:b], z["ages"][a:b])
+                with_saved_weights(
+                    GaussianMixture(
+                        z["weights"][a:b], z["means"][a:b], z["covs"][a:b], z["ages"][a:b]
+                    ),
+                    z["weights"][a:b],
+                )
                 for a, b in pairwise(off)
             )
             if "grid_values" in z.files:

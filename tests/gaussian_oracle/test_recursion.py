@@ -722,3 +722,15 @@ def test_the_age_table_matches_the_general_recursion(learner):
         np.testing.assert_allclose(lf.weights, ls.weights[order], rtol=1e-14)
         np.testing.assert_allclose(lf.means, ls.means[order], rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(lf.covs, ls.covs[order], rtol=1e-13, atol=1e-15)
+
+
+def test_an_age_table_trajectory_saves_and_reloads_exactly(tmp_path):
+    """Its laws' weights sum to one only within round-off (1 + 2e-16): reloading must keep
+    them bit for bit rather than renormalise (which moved their last bits: unequal)."""
+    rng = np.random.default_rng(11)
+    g = Gaussian(rng.normal(size=4), np.diag(rng.uniform(0.5, 2.0, 4)))
+    learner = AffinePushforward(0.99 * np.eye(4), 0.01)
+    traj = run_recursion(g, alpha=0.2, learner=learner, diffusion=EXACT, generations=40)
+    assert any(float(np.sum(x.weights)) != 1.0 for x in traj.laws)  # the case that broke
+    traj.save(tmp_path / "t.npz")
+    assert Trajectory.load(tmp_path / "t.npz") == traj
