@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import platform
 import time
+from typing import Any
 
 import numpy as np
 from _timing import best  # benchmarks/ is on sys.path when run as a script
@@ -95,48 +96,23 @@ def main() -> None:
             GaussianMixture(np.full(5, 0.2), rng.standard_normal((5, d)), 0.36 * np.eye(d)),
         ),
     ):
-        times = {
-            richardson: best(
-                lambda r=richardson, law=law: simulate_reverse(
-                    law,
-                    Diffusion(),
-                    err,
-                    n_paths=n_paths,
-                    n_steps=n_steps,
-                    rng=np.random.default_rng(1),
-                    richardson=r,
-                ),
-                3,
+
+        def sim(law: object = law, richardson: bool = False, precision: str = "float64") -> Any:
+            return simulate_reverse(
+                law,
+                Diffusion(),
+                err,
+                n_paths=n_paths,
+                n_steps=n_steps,
+                rng=np.random.default_rng(1),
+                richardson=richardson,
+                precision=precision,
             )
-            for richardson in (False, True)
-        }
+
+        times = {r: best(lambda r=r: sim(richardson=r), 3) for r in (False, True)}
         el = times[False]
-        r64, r32 = (
-            simulate_reverse(
-                law,
-                Diffusion(),
-                err,
-                n_paths=n_paths,
-                n_steps=n_steps,
-                rng=np.random.default_rng(1),
-                richardson=False,
-                precision=p,
-            )
-            for p in ("float64", "float32")
-        )
-        el32 = best(
-            lambda law=law: simulate_reverse(
-                law,
-                Diffusion(),
-                err,
-                n_paths=n_paths,
-                n_steps=n_steps,
-                rng=np.random.default_rng(1),
-                richardson=False,
-                precision="float32",
-            ),
-            3,
-        )
+        r64, r32 = sim(), sim(precision="float32")
+        el32 = best(lambda: sim(precision="float32"), 3)
         gap = abs(r32.eps_star2.value / r64.eps_star2.value - 1.0)
 
         def run_base(law: object = law) -> object:
