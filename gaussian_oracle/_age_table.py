@@ -101,10 +101,9 @@ class AgeTable:
         """The mixture of ``C_first .. C_{first + len(weights) - 1}``: views, no copy."""
         rows = slice(first, first + len(weights))
         factors = _Factors(self.chol[rows], self.chol_inv[rows], self.logdet[rows])
-        out = _assemble(
+        return _assemble(
             np.asarray(weights), self.means[rows], self.covs[rows], self.ages[rows], factors
         )
-        return out
 
     def chi2(self, first: int, weights: Any, rng: np.random.Generator, n: int) -> Divergence:
         """chi2 against the data of :meth:`law` ``(first, weights)`` from the pair cache."""

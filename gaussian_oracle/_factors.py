@@ -66,7 +66,7 @@ def _component_terms(
     logn = np.empty((k, n))
     z_all = np.empty((k, n, d)) if with_whitened else None
     block = max(1, _BLOCK_BUDGET // max(1, k * d))
-    inv_sd = isotropic_scale(factors)  # S_k = sd_k^2 I: whiten by a product, not a matrix
+    inv_sd = isotropic_scale(factors.chol_inv)  # S_k = sd_k^2 I: a product, not a matrix
     for start in range(0, n, block):
         stop = min(n, start + block)
         # points so far out that |L^{-1}(x - m)|^2 overflows get log-density -inf: the correct
@@ -128,10 +128,9 @@ def soft_max(a: FloatArray, axis: int) -> FloatArray:
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
-def isotropic_scale(factors: _Factors) -> FloatArray | None:
+def isotropic_scale(inv: FloatArray) -> FloatArray | None:
     """``1 / sd_k`` when every component's covariance is ``sd_k^2 I`` (its inverse Cholesky
-    factor exactly a multiple of the identity), else None."""
-    inv = factors.chol_inv
+    factor ``inv``, ``(K, d, d)``, exactly a multiple of the identity), else None."""
     diag = inv[:, 0, 0]
     if inv.shape[1] == 1 or np.array_equal(inv, diag[:, None, None] * np.eye(inv.shape[1])):
         return diag

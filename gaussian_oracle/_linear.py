@@ -151,16 +151,6 @@ class LinearGaussianOracle:
         self.data, self.diffusion, self.error = data, diffusion, error
         lam, vec = np.linalg.eigh(data.cov)
         self._lam, self._vec = lam, vec
-        self._half_eye = 0.5 * np.eye(d)
-
-    def _drift(self, s: float) -> tuple[FloatArray, FloatArray]:
-        """``F = I/2 - S_s^{-1}`` and ``f = S_s^{-1} m_s`` at forward time ``s``."""
-        decay = np.exp(-s)
-        lam_s = decay * self._lam - np.expm1(-s)
-        prec = (self._vec / lam_s) @ self._vec.T
-        m_s = np.exp(-0.5 * s) * self.data.mean
-        big_f = self._half_eye - prec
-        return big_f, prec @ m_s
 
     def _initial(self) -> tuple[FloatArray, FloatArray]:
         d = self.data.dim

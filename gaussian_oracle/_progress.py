@@ -20,13 +20,11 @@ __all__ = ["ProgressArg", "bar", "check_progress", "reporter"]
 ProgressArg = bool | None | Callable[[int, int, str], None]
 
 
-def check_progress(value: Any, *, callable_ok: bool = False) -> Any:
-    """``value`` if it is ``None``, a bool (or, with ``callable_ok``, a callable), else a
-    specific error."""
-    if value is None or isinstance(value, bool) or (callable_ok and callable(value)):
+def check_progress(value: Any) -> bool | None:
+    """``value`` if it is ``None`` or a bool, else a specific error."""
+    if value is None or isinstance(value, bool):
         return value
-    what = "None, True, False or a callable (done, total, label)" if callable_ok else "a bool"
-    raise OracleDomainError(f"progress={value!r} must be {what}")
+    raise OracleDomainError(f"progress={value!r} must be a bool (or None: when stderr is a tty)")
 
 
 def bar(total: int, desc: str, progress: bool | None, unit: str = "it") -> Any:

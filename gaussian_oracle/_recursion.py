@@ -174,6 +174,8 @@ def run_recursion(
     if not isinstance(diffusion, Diffusion):
         raise OracleDomainError(f"diffusion={diffusion!r} must be a Diffusion")
     n_samples = check_positive_int("n_samples", n_samples, minimum=2)
+    if p_hat_0 is not None:
+        check_law("p_hat_0", p_hat_0)  # before anything reads it
     todo = todo_of(compute, intra, observables, auto_compute(data, alpha, learners, p_hat_0))
     progress = check_progress(progress)
     eta_paths = check_positive_int("eta_paths", eta_paths, minimum=2)

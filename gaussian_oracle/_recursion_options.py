@@ -11,6 +11,7 @@ import numpy as np
 from ._errors import OracleDomainError
 from ._laws import Gaussian, Law
 from ._learners import LEARNERS, Learner
+from ._standard_init import gaussian_training_laws
 
 __all__ = [
     "MONTE_CARLO_COMPUTE",
@@ -44,9 +45,9 @@ def auto_compute(
     everything = frozenset(RECURSION_COMPUTE)
     if data.dim <= 2:
         return everything
-    gaussian_start = p_hat_0 is None or isinstance(p_hat_0, Gaussian)
-    gaussian_q = isinstance(data, Gaussian) and (alpha == 1.0 or (alpha == 0.0 and gaussian_start))
-    if gaussian_q and all(x.gaussian_output(True) for x in learners):
+    if gaussian_training_laws(data, alpha, p_hat_0) and all(
+        x.gaussian_output(True) for x in learners
+    ):
         return everything
     todo = everything - set(MONTE_CARLO_COMPUTE)
     return todo if isinstance(data, Gaussian) else todo - {"J"}

@@ -7,7 +7,7 @@ from typing import Any, cast
 import numpy as np
 from scipy.special import softmax
 
-from ._factors import _Factors, isotropic_scale, isotropic_squares, soft_max
+from ._factors import isotropic_scale, isotropic_squares, soft_max
 from ._law_tools import check_law, components
 from ._laws import Gaussian, Law, _component_terms, _points
 from ._operations import ou_transition
@@ -91,7 +91,7 @@ def marginal_score(law: Law, pts: FloatArray) -> FloatArray | None:
         means, linv = means.astype(np.float32), linv.astype(np.float32)
     # the expansion only where it saves a matrix product per component (d >= 3); below, the
     # exact path is as fast (and the grid engine, d <= 2, keeps its round-off accuracy)
-    inv_sd = isotropic_scale(factors) if len(weights) > 1 and pts.shape[1] >= 3 else None
+    inv_sd = isotropic_scale(factors.chol_inv) if len(weights) > 1 and pts.shape[1] >= 3 else None
     if inv_sd is not None:
         inv_sd = inv_sd.astype(pts.dtype, copy=False)
         sq = isotropic_squares(means, inv_sd, pts)
@@ -128,7 +128,7 @@ def _component_scores(z: FloatArray, chol_inv: FloatArray) -> FloatArray:
     Where the product overflows (points beyond ~1e154 sd) it is formed in units of
     ``max |z|`` and rescaled, so an out-of-range score is ``+-inf`` with its sign, never NaN.
     """
-    inv_sd = isotropic_scale(_Factors(chol_inv, chol_inv, np.zeros(0)))
+    inv_sd = isotropic_scale(chol_inv)
     with np.errstate(over="ignore", invalid="ignore"):
         comp = -(z * inv_sd[:, None, None]) if inv_sd is not None else -(z @ chol_inv)
     bad = ~np.all(np.isfinite(comp), axis=-1)

@@ -21,7 +21,7 @@ from ._law_tools import check_law, single_gaussian
 from ._laws import Law
 from ._operations import ou_transition
 
-__all__ = ["standard_init_endpoint", "standard_init_supported"]
+__all__ = ["gaussian_training_laws", "standard_init_endpoint", "standard_init_supported"]
 
 
 def standard_init_endpoint(law: Gaussian, diffusion: Diffusion) -> Gaussian:
@@ -66,6 +66,13 @@ def standard_init_endpoint(law: Gaussian, diffusion: Diffusion) -> Gaussian:
     return Gaussian(mean, (vec * new_lam) @ vec.T)
 
 
+def gaussian_training_laws(data: Law, alpha: float, p_hat_0: Law | None) -> bool:
+    """Whether every training law ``q_i`` is Gaussian whatever the learner does with a
+    Gaussian: Gaussian data and alpha 1, or alpha 0 from a Gaussian ``p_hat_0``."""
+    gaussian_start = p_hat_0 is None or single_gaussian(p_hat_0) is not None
+    return isinstance(data, Gaussian) and (alpha == 1.0 or (alpha == 0.0 and gaussian_start))
+
+
 def standard_init_supported(
     data: Law, alpha: float, learner: Any, p_hat_0: Law | None
 ) -> str | None:
@@ -73,9 +80,7 @@ def standard_init_supported(
     exact), else why not. The learners say whether their output is Gaussian
     (``gaussian_output``); the training laws ``q_i`` are Gaussian when the data is and alpha is
     1, or alpha is 0 from a Gaussian ``p_hat_0``."""
-    gaussian_start = p_hat_0 is None or single_gaussian(p_hat_0) is not None
-    gaussian_q = isinstance(data, Gaussian) and (alpha == 1.0 or (alpha == 0.0 and gaussian_start))
-    if learner.gaussian_output(gaussian_q):
+    if learner.gaussian_output(gaussian_training_laws(data, alpha, p_hat_0)):
         return None
     if learner.gaussian_output(True):
         return (

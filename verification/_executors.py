@@ -117,12 +117,8 @@ def cli_executor(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             with local_pool(workers) as pool:
                 yield pool
         return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise VerificationError(
-            "--scheduler needs Dask's distributed scheduler: pip install 'diffusion-collapse[dask]'"
-        ) from None
+    from distributed import Client, LocalCluster  # the CLI checked it is installed
+
     if scheduler == "local":
         n = workers or available_cores()
         cluster = LocalCluster(
