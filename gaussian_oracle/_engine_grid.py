@@ -16,7 +16,7 @@ only to that level). Values carry method "grid" and kind "estimate".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,8 @@ from ._estimate import Estimate
 from ._gaussian import Gaussian
 from ._grid import MAX_POINTS, Box, box_for, refinements_needed
 from ._grid_law import GridLaw, _edge_mass
-from ._grid_quadrature import TAIL_FACTOR, _trusted, masked_ratio, refined_estimate
+from ._grid_quadrature import TAIL_FACTOR, refined_estimate
+from ._grid_results import GridSolution, _chi2, _fisher, _kl
 from ._grid_solver import (
     IMPLICIT_FROM_GENERATION,
     GridRun,
@@ -38,6 +39,7 @@ from ._grid_solver import (
 )
 from ._law_tools import as_mixture, check_law
 from ._operations import ou_transition
+from ._progress import PassMeter, check_progress
 from ._score_errors import ScoreDifference, check_error
 from ._solution import GenerationSolution
 from ._validation import check_scalar
@@ -51,52 +53,6 @@ EDGE_TOL = 1e-11
 
 class _EdgeError(OracleDomainError):
     """The box was too small (the automatic box grows and retries)."""
-
-
-@dataclass(frozen=True, slots=True)
-class GridSolution:
-    """What the grid engine knows beyond :class:`GenerationSolution` (its ``native``).
-
-    Attributes
-    ----------
-    box : Box
-        The finer grid the returned values come from.
-    endpoint_fisher : Estimate
-        ``eta eps_star2`` at unit scale: ``int u^2 / rho_0`` at the endpoint.
-    chi2_training, kl_training : Estimate or None
-        The learned endpoint against the training law ``q`` (the paper's ``I_i`` reading).
-    rhs_calls : int
-        Right-hand-side evaluations of the two integrations together.
-    """
-
-    box: Box
-    endpoint_fisher: Estimate
-    chi2_training: Estimate | None
-    kl_training: Estimate | None
-    rhs_calls: int
-
-
-def _ratio2(run: GridRun, f: Any) -> tuple[float, float]:
-    value, band, _ = masked_ratio(run.box, f, run.rho0)
-    return value, band
-
-
-def _fisher(run: GridRun) -> tuple[float, float]:
-    return _ratio2(run, run.u)
-
-
-def _chi2(run: GridRun) -> tuple[float, float]:
-    """chi2 of the learned against the ideal endpoint, and its tail indicator."""
-    return _ratio2(run, run.delta)
-
-
-def _kl(run: GridRun) -> float:
-    ok = _trusted(run.rho0)
-    x = np.where(ok, run.delta / np.where(ok, run.rho0, 1.0), 0.0)
-    x = np.maximum(x, -1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where(x > -1.0, (1.0 + x) * np.log1p(np.maximum(x, -1.0 + 1e-300)) - x, 1.0)
-    return float(run.box.integrate(run.rho0 * np.where(ok, g, 0.0)))
 
 
 class GridOracle:
@@ -230,7 +186,9 @@ class GridOracle:
     def _solution_limit(self) -> float:
         return 0.1 * self.rtol if self.data.dim == 1 else self.rtol
 
-    def _run(self, box: Box, scale: float, rtol: float, learned: bool) -> GridRun:
+    def _run(
+        self, box: Box, scale: float, rtol: float, learned: bool, meter: PassMeter | None = None
+    ) -> GridRun:
         start = None
         if self.diffusion.init == "standard":
             start = np.exp(Gaussian(np.zeros(box.dim), np.eye(box.dim)).logpdf(box.points))
@@ -242,6 +200,9 @@ class GridOracle:
         opts: dict[str, Any] = {"scale": scale, "rtol": rtol, "start": start, "learned": learned}
         opts["implicit_from"] = IMPLICIT_FROM_GENERATION
         marginals = MixtureMarginals(self.data)
+        if meter is not None:
+            meter.start(f"{'x'.join(map(str, box.n))} points")
+            opts["on_time"] = meter.at
         run = integrate_generation(
             marginals, self.error, self.diffusion, box, **opts, tangent=not known
         )
@@ -262,24 +223,32 @@ class GridOracle:
                 )
         return run
 
-    def solve(self, scale: float = 1.0, *, learned: bool = True) -> GenerationSolution:
+    def solve(
+        self, scale: float = 1.0, *, learned: bool = True, progress: bool | None = None
+    ) -> GenerationSolution:
         """Every quantity at error scale ``scale`` (``learned=False``: only ``eps_star2`` and
-        ``eta``, without the learned density)."""
+        ``eta``, without the learned density). ``progress``: a bar over the integrations
+        (``None``: when stderr is a terminal)."""
         scale = check_scalar("scale", scale, low=0.0)
         grown, self._seen = 0, []
-        while True:
-            try:
-                coarse = self._run(self.boxes[0], scale, self.rtol, learned)
-                if self._unresolved(coarse):
-                    continue
-                fine = self._run(self.boxes[1], scale, self.rtol / 10.0, learned)
-                break
-            except _EdgeError:
-                if not self._auto or grown == 3:
-                    raise
-                grown += 1
-                self.margin += 2.0  # the learned law drifted out: widen, keep the spacing
-                self._grow()
+        meter = PassMeter("grid solve", self.diffusion.horizon, 2, check_progress(progress))
+        try:
+            while True:
+                try:
+                    coarse = self._run(self.boxes[0], scale, self.rtol, learned, meter)
+                    if self._unresolved(coarse):
+                        continue
+                    fine = self._run(self.boxes[1], scale, self.rtol / 10.0, learned, meter)
+                    meter.finish()
+                    break
+                except _EdgeError:
+                    if not self._auto or grown == 3:
+                        raise
+                    grown += 1
+                    self.margin += 2.0  # the learned law drifted out: widen, keep the spacing
+                    self._grow()
+        finally:
+            meter.close()
         why = f"grid solve on {fine.box.n} points (error: difference from {coarse.box.n})"
 
         def est(f: Any, factor: float = 1.0, extra: float = 0.0) -> Estimate:
@@ -342,7 +311,9 @@ class GridEngine:
         *,
         scale: float = 1.0,
         compute: frozenset[str] = frozenset(),
+        settings: Any = None,
         **_: Any,
     ) -> GenerationSolution:
         learned = bool(compute & {"eps_hat2", "endpoints", "divergences"}) or not compute
-        return GridOracle(data, diffusion, error).solve(scale, learned=learned)
+        progress = settings.progress if settings is not None else False
+        return GridOracle(data, diffusion, error).solve(scale, learned=learned, progress=progress)

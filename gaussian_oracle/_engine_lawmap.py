@@ -188,7 +188,13 @@ class LawMapEngine:
         if "eta" in compute:
             paths, steps = settings.eta_paths, settings.eta_steps
             mc = simulate_reverse(
-                q, diffusion, error, n_paths=paths, n_steps=steps, rng=streams.eta, progress=False
+                q,
+                diffusion,
+                error,
+                n_paths=paths,
+                n_steps=steps,
+                rng=streams.eta,
+                progress=settings.progress,
             )
             eta = eta_of(mc, f"Euler-Maruyama, {paths} paths x {steps} steps")
         learned, ideal = ou_transition(q_tilde, diffusion.t0), ou_transition(q, diffusion.t0)

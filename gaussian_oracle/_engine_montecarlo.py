@@ -72,7 +72,7 @@ class MonteCarloEngine:
             n_steps=steps,
             rng=streams.eta,
             scale=scale,
-            progress=False,
+            progress=settings.progress,
         )
         start = " from N(0, I)" if diffusion.init == "standard" else ""
         why = (

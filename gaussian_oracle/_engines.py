@@ -32,6 +32,7 @@ import numpy as np
 from ._diffusion import Diffusion
 from ._errors import OracleDomainError
 from ._law_tools import check_law
+from ._progress import check_progress
 from ._score_errors import check_error
 from ._solution import COMPUTE, GenerationSolution
 from ._validation import check_positive_int, check_rng, check_scalar
@@ -74,13 +75,16 @@ class Settings:
     """Sizes of the numerical routes (exact engines ignore them).
 
     ``n_samples``: Monte Carlo samples of an energy estimate; ``eta_paths`` / ``eta_steps``:
-    paths and Euler–Maruyama steps of the Monte Carlo engine and of the eta regression.
+    paths and Euler–Maruyama steps of the Monte Carlo engine and of the eta regression;
+    ``progress``: whether a long engine shows a bar (``None``: when stderr is a terminal;
+    callers that loop over generations keep the default, ``False``).
     """
 
     n_samples: int = 200_000
     eta_paths: int = 4000
     eta_steps: int = 200
     extra: dict[str, Any] = field(default_factory=dict)
+    progress: bool | None = False
 
     def __post_init__(self) -> None:
         check_positive_int("n_samples", self.n_samples, minimum=2)
@@ -178,6 +182,7 @@ def solve_generation(
     n_samples: int = 200_000,
     eta_paths: int = 4000,
     eta_steps: int = 200,
+    progress: bool | None = None,
 ) -> GenerationSolution:
     """Solve one generation with ``engine`` (``"auto"``: the most exact that supports it).
 
@@ -197,6 +202,9 @@ def solve_generation(
         Randomness of the numerical routes (exact engines draw nothing).
     n_samples, eta_paths, eta_steps : int
         Sizes of the numerical routes (:class:`Settings`).
+    progress : bool, optional
+        A bar over the long engines' work (grid integrations, Euler–Maruyama steps); ``None``
+        (default): when stderr is a terminal.
 
     Returns
     -------
@@ -216,7 +224,7 @@ def solve_generation(
         raise OracleDomainError(f"diffusion={diffusion!r} must be a Diffusion")
     scale = check_scalar("scale", scale, low=0.0)
     items = _compute(compute)
-    settings = Settings(n_samples, eta_paths, eta_steps)
+    settings = Settings(n_samples, eta_paths, eta_steps, progress=check_progress(progress))
     if engine == "auto":
         passed: list[str] = []
         for name, candidate in ENGINES.items():

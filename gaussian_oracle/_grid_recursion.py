@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 
 from ._diffusion import Diffusion
-from ._engine_grid import _chi2, _fisher
 from ._errors import OracleDomainError
 from ._estimate import Estimate
 from ._gaussian import Gaussian
 from ._grid import Box, box_for
 from ._grid_law import GridLaw, _edge_mass
 from ._grid_quadrature import TAIL_FACTOR, grid_noise, masked_ratio, refined_estimate, unseen_tail
+from ._grid_results import _chi2, _fisher
 from ._grid_solver import implicit_on, integrate_generation, resolution_tail
 from ._grid_tails import TailModel, infinite_estimate
 from ._hybrid import HybridLaw, HybridMarginals, learn_hybrid, mixed

@@ -26,6 +26,7 @@ by the spectral Laplacian.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,6 +134,7 @@ def integrate_generation(
     tangent: bool = True,
     step_rtol: float | None = None,
     implicit_from: int = IMPLICIT_FROM,
+    on_time: Callable[[float], None] | None = None,
 ) -> GridRun:
     """Integrate the system of the module docstring.
 
@@ -171,6 +173,8 @@ def integrate_generation(
 
     def rhs(tau: float, z: FloatArray) -> FloatArray:
         calls[0] += 1
+        if on_time is not None:
+            on_time(tau)
         s = T - tau
         b0 = marginals.drift(box, s)
         e = field_on(error, box, s)

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from ._errors import OracleDomainError
 
-__all__ = ["ProgressArg", "bar", "check_progress", "reporter"]
+__all__ = ["PassMeter", "ProgressArg", "bar", "check_progress", "reporter"]
 
 ProgressArg = bool | None | Callable[[int, int, str], None]
 
@@ -66,3 +66,45 @@ def reporter(
             state["bar"].close()
 
     return report, close
+
+
+class PassMeter:
+    """Progress through passes of an integration over reverse time ``[0, horizon]``: a tqdm
+    bar (per ``progress``, module docstring) in per cent of the planned passes. ``start(label)``
+    opens the next pass (one beyond the plan extends the bar), ``at(tau)`` advances within it
+    (stage times that step back after a rejected step do not move it)."""
+
+    TICKS = 1000  # per pass
+
+    def __init__(self, desc: str, horizon: float, passes: int, progress: bool | None) -> None:
+        self.horizon, self.passes, self.index = float(horizon), passes, -1
+        self.bar = tqdm(
+            total=passes * self.TICKS,
+            desc=desc,
+            file=sys.stderr,
+            disable=None if progress is None else not progress,
+            leave=False,
+            dynamic_ncols=True,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}{postfix}",
+        )
+
+    def start(self, label: str) -> None:
+        self.index += 1
+        if self.index >= self.passes:
+            self.passes = self.index + 1
+            self.bar.total = self.passes * self.TICKS
+        self.bar.set_postfix_str(label, refresh=False)
+        self.bar.update(self.index * self.TICKS - self.bar.n)
+
+    def at(self, tau: float) -> None:
+        tick = self.index * self.TICKS + int(self.TICKS * min(tau / self.horizon, 1.0))
+        if tick > self.bar.n:
+            self.bar.update(tick - self.bar.n)
+
+    def finish(self) -> None:
+        """The last pass is done: the bar at 100%, shown."""
+        self.bar.update(self.bar.total - self.bar.n)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()

@@ -278,6 +278,7 @@ def run_recursion(
                 n_samples=n_samples,
                 eta_paths=eta_paths,
                 eta_steps=eta_steps,
+                progress=False,  # the recursion's bar counts generations
             )
             for name, out, value in (
                 ("eps_star2", energies, sol.eps_star2),

@@ -209,3 +209,17 @@ def test_refinements_needed_extrapolates_the_spectral_tail():
     assert refinements_needed([(196, 5.25e-9)], 1e-11) == 1  # one tail: no decay rate yet
     assert refinements_needed([(150, 1e-9), (196, 2e-9)], 1e-11) == 1  # did not fall
     assert refinements_needed([(150, 1e-2), (196, 5e-3)], 1e-12, most=3) == 3  # capped
+
+
+def test_a_progress_bar_over_the_two_integrations_when_asked(capsys):
+    oracle = GridOracle(Gaussian(0.0, 1.0), Diffusion(**SHORT, init="exact"), Tanh(0.1))
+    quiet = oracle.solve(0.5)  # stderr is not a terminal under pytest: no bar
+    assert capsys.readouterr().err == ""
+    loud = oracle.solve(0.5, progress=True)
+    err = capsys.readouterr().err
+    assert "grid solve" in err and "100%" in err and "points" in err
+    assert loud.eta.value == quiet.eta.value  # the bar changes nothing
+    sol = solve_generation(Gaussian(0.0, 1.0), Tanh(0.1), oracle.diffusion, progress=True)
+    assert sol.engine == "grid" and "grid solve" in capsys.readouterr().err
+    with pytest.raises(OracleDomainError, match="progress=1 must be a bool"):
+        oracle.solve(0.5, progress=1)
