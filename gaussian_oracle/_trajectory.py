@@ -1,9 +1,11 @@
 """The result of :func:`run_recursion` and its file format (THEORY.md §2, §6, §7).
 
-File format (:meth:`Trajectory.save`): one NumPy ``.npz`` archive holding the arrays of every
-law (``weights``, ``means``, ``covs``, ``ages`` concatenated over generations, with
-``offsets``; or, for laws on a grid, ``grid_values`` stacked over generations with the box
-``grid_lower``, ``grid_upper``, ``grid_n``), the data law (``data_*``), one group of arrays
+File format (:meth:`Trajectory.save`): one NumPy ``.npz`` archive holding the laws (each
+distinct component once, ``table_means`` / ``table_covs``, and per law its rows ``index``,
+``weights`` and ``ages`` concatenated over generations, with ``offsets``:
+:mod:`gaussian_oracle._trajectory_format`; or, for laws on a grid, ``grid_values`` stacked over
+generations with the box ``grid_lower``, ``grid_upper``, ``grid_n``), the data law
+(``data_*``), one group of arrays
 per sequence of values (value, abs_error, method, reason, n_samples, bias, kind; ``present``
 marks the generations where a value exists), and a JSON string ``meta`` with the scalar
 settings. It is written to a temporary file and renamed (:mod:`gaussian_oracle._files`), so an
@@ -15,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +28,17 @@ from ._errors import OracleDomainError
 from ._files import atomic_write
 from ._grid import Box
 from ._grid_law import GridLaw
-from ._laws import Gaussian, GaussianMixture, Law, with_saved_weights
+from ._laws import Gaussian, GaussianMixture, Law
 from ._learners import learner_from_config
+from ._trajectory_format import law_arrays, laws_from, pack, unpack
 from ._validation import FloatArray
 
 __all__ = ["Trajectory"]
 
-_FORMAT = "diffusion-collapse/trajectory/3"
-#: earlier format still read: its learner is a repr string, kept as ``{"repr": text}``
-_FORMAT_2 = "diffusion-collapse/trajectory/2"
-_FIELDS = ("value", "abs_error", "method", "reason", "n_samples", "bias", "kind", "log_value")
+_FORMAT = "diffusion-collapse/trajectory/4"
+#: formats read: 2 (its learner is a repr string, kept as ``{"repr": text}``) and 3 (every
+#: law's components written out) besides this one
+_READ = (_FORMAT, "diffusion-collapse/trajectory/3", "diffusion-collapse/trajectory/2")
 #: the sequences of values, in file order; those that may lack a value at a generation
 _SEQUENCES = ("D", "I", "I_ideal", "J", "refreshed", "eps_star2", "eta")
 _OPTIONAL = ("I_ideal",)
@@ -161,14 +163,9 @@ class Trajectory:
         data = self.data if isinstance(self.data, GaussianMixture) else None
         on_grid = bool(self.laws) and isinstance(self.laws[0], GridLaw)
         mixtures = () if on_grid else self.laws
-        sizes = [law.n_components for law in mixtures]
         d = self.data.dim
         arrays: dict[str, Any] = {
-            "offsets": np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
-            "weights": np.concatenate([np.zeros(0)] + [law.weights for law in mixtures]),
-            "means": np.concatenate([np.zeros((0, d))] + [law.means for law in mixtures]),
-            "covs": np.concatenate([np.zeros((0, d, d))] + [law.covs for law in mixtures]),
-            "ages": np.concatenate([np.zeros(0, dtype=np.int64)] + [law.ages for law in mixtures]),
+            **law_arrays(mixtures, d),
             "data_weights": np.ones(1) if data is None else data.weights,
             "data_means": self.data.mean[None] if data is None else data.means,
             "data_covs": self.data.cov[None] if data is None else data.covs,
@@ -180,7 +177,7 @@ class Trajectory:
             arrays["grid_lower"], arrays["grid_upper"] = box.lower, box.upper
             arrays["grid_n"] = np.asarray(box.n, dtype=np.int64)
         for name in _SEQUENCES:
-            for key, val in _pack(getattr(self, name)).items():
+            for key, val in pack(getattr(self, name)).items():
                 arrays[f"{name}_{key}"] = val
         meta = {
             "format": _FORMAT,
@@ -214,21 +211,12 @@ class Trajectory:
                     f"path={str(path)!r} is not a trajectory file (no meta record)"
                 )
             meta = json.loads(str(z["meta"]))
-            if meta.get("format") not in (_FORMAT, _FORMAT_2):
+            if meta.get("format") not in _READ:
                 raise OracleDomainError(
                     f"path={str(path)!r} is not a trajectory file of format {_FORMAT!r} "
                     f"(format {meta.get('format')!r})"
                 )
-            off = z["offsets"]
-            laws: tuple[Any, ...] = tuple(
-                with_saved_weights(
-                    GaussianMixture(
-                        z["weights"][a:b], z["means"][a:b], z["covs"][a:b], z["ages"][a:b]
-                    ),
-                    z["weights"][a:b],
-                )
-                for a, b in pairwise(off)
-            )
+            laws: tuple[Any, ...] = laws_from(z, f"path={str(path)!r}")
             if "grid_values" in z.files:
                 box = Box(z["grid_lower"], z["grid_upper"], [int(m) for m in z["grid_n"]])
                 laws = tuple(GridLaw(box, v) for v in z["grid_values"])
@@ -240,16 +228,7 @@ class Trajectory:
                 if meta["data"] == "mixture"
                 else Gaussian(mixture.means[0], mixture.covs[0])
             )
-            seqs = {
-                name: _unpack(
-                    {
-                        k: z[f"{name}_{k}"]
-                        for k in (*_FIELDS, "present")
-                        if f"{name}_{k}" in z.files  # format 2 has no log_value
-                    }
-                )
-                for name in _SEQUENCES
-            }
+            seqs = {name: unpack(z, name) for name in _SEQUENCES}
         for name in _SEQUENCES:
             if name not in _OPTIONAL and any(x is None for x in seqs[name]):
                 raise OracleDomainError(f"path={str(path)!r}: sequence {name} has missing values")
@@ -268,50 +247,3 @@ def _learner_configs(raw: Any) -> tuple[dict[str, Any], ...]:
     if isinstance(raw, str):  # format 2: a repr
         return ({"repr": raw},)
     return tuple(dict(c) for c in raw)
-
-
-def _pack(values: tuple[Divergence | None, ...]) -> dict[str, Any]:
-    present = [v is not None for v in values]
-    rows = [v if v is not None else Divergence(0.0) for v in values]
-    return {
-        "present": np.array(present, dtype=bool),
-        "value": np.array([d.value for d in rows], dtype=np.float64),
-        "abs_error": np.array([d.abs_error for d in rows], dtype=np.float64),
-        "method": np.array([d.method for d in rows], dtype=str),
-        "reason": np.array([d.reason for d in rows], dtype=str),
-        "n_samples": np.array([d.n_samples for d in rows], dtype=np.int64),
-        "bias": np.array([d.bias for d in rows], dtype=np.float64),
-        "kind": np.array([d.kind for d in rows], dtype=str),
-        # NaN for "no logarithm" (None): a log of an overflow is never NaN
-        "log_value": np.array(
-            [np.nan if d.log_value is None else d.log_value for d in rows], dtype=np.float64
-        ),
-    }
-
-
-def _log_value(arrays: dict[str, Any], i: int) -> float | None:
-    if "log_value" not in arrays:  # format 2
-        return None
-    v = float(arrays["log_value"][i])
-    return None if np.isnan(v) else v
-
-
-def _unpack(arrays: dict[str, Any]) -> list[Divergence | None]:
-    out: list[Divergence | None] = []
-    for i, here in enumerate(arrays["present"]):
-        if not here:
-            out.append(None)
-            continue
-        out.append(
-            Divergence(
-                float(arrays["value"][i]),
-                float(arrays["abs_error"][i]),
-                str(arrays["method"][i]),
-                str(arrays["reason"][i]),
-                int(arrays["n_samples"][i]),
-                float(arrays["bias"][i]),
-                str(arrays["kind"][i]),
-                log_value=_log_value(arrays, i),
-            )
-        )
-    return out
