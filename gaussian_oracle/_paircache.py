@@ -16,7 +16,7 @@ from ._law_tools import single_gaussian
 from ._laws import Gaussian, GaussianMixture, _assemble
 from ._tails import chi2_tail_check
 from ._validation import FloatArray
-from ._whitened import WhitenedComponents
+from ._whitened import WhitenedComponents, shared_basis
 
 __all__ = ["PairCache"]
 
@@ -47,6 +47,10 @@ class PairCache:
         self.diag = np.zeros(0)  # T_aa (nan where infinite)
         self.kernel = np.zeros((0, 0))  # B, allocated with spare capacity; 0 where infinite
         self.excess = np.zeros((0, 0))  # G = expm1(T), likewise; 0 where infinite or overflowed
+        # the basis of the commuting fast path (_whitened): chosen from the first component
+        # that is not a multiple of N_0's covariance; the identity until then
+        self.basis: FloatArray = np.eye(data.dim)
+        self.basis_fixed = False
 
     def _grow(self, size: int) -> None:
         cap = self.kernel.shape[0]
@@ -60,7 +64,7 @@ class PairCache:
         self.diag = np.concatenate([self.diag, np.full(new_cap - cap, np.nan)])
         self.finite = np.concatenate([self.finite, np.zeros(new_cap - cap, dtype=bool)])
         for name, arr in self._fields.items():
-            grown = np.empty((new_cap, *arr.shape[1:]))
+            grown = np.empty((new_cap, *arr.shape[1:]), dtype=arr.dtype)
             grown[:cap] = arr[:cap]
             self._fields[name] = grown
 
@@ -74,11 +78,19 @@ class PairCache:
         old, k = self.size, means.shape[0]
         size = old + k
         self._grow(size)
-        fresh = WhitenedComponents.of(means, covs, self.data)
+        fresh = WhitenedComponents.of(means, covs, self.data, basis=None)
+        if not self.basis_fixed:
+            basis, self.basis_fixed = shared_basis(fresh.e)
+            if self.basis_fixed and old:  # the held ones are all scalar: diagonal in any basis
+                held = self._comps(slice(0, old)).rebased(basis)
+                for n in ("basis_mu", "basis_e", "basis_dw", "in_basis"):
+                    self._fields[n][:old] = getattr(held, n)
+            self.basis = basis
+        fresh = fresh.rebased(self.basis)
         for n in WhitenedComponents.__slots__:
             arr = getattr(fresh, n)
             if n not in self._fields:
-                self._fields[n] = np.empty((self.kernel.shape[0], *arr.shape[1:]))
+                self._fields[n] = np.empty((self.kernel.shape[0], *arr.shape[1:]), arr.dtype)
             self._fields[n][old:size] = arr
         self.size = size
         # the same finiteness rule (and tolerance) as chi2 itself: one call for all the new

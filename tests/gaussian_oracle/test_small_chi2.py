@@ -131,3 +131,48 @@ def test_moderate_chi2_unchanged_in_3d():
     assert ref > 0.01
     for value in _both(law, q):
         assert _rel(value, ref) < REL
+
+
+@pytest.mark.parametrize(("mean_scale", "cov_scale"), [(1e-60, 0.05), (0.3, 0.3), (2.0, 0.6)])
+def test_commuting_covariances_take_the_diagonal_path_and_match_mpmath(mean_scale, cov_scale):
+    """Components whose covariances commute with each other in the data's frame (here all
+    diagonal in one random rotation Q, as the data's covariance Q D Q^T) take the O(d) path;
+    chi2 keeps its relative accuracy against mpmath, and the pair terms agree with the
+    full-matrix path. (Covariance changes near round-off, ~1e-16 absolute in the whitened
+    frame, are not diagonal to 1e-14 of themselves: such components take the full path.)"""
+    from gaussian_oracle._whitened import WhitenedComponents
+
+    rng = np.random.default_rng(11)
+    d, k = 4, 3
+    rot = np.linalg.qr(rng.normal(size=(d, d)))[0]
+    base = rng.uniform(0.5, 2.0, size=d)
+    q = Gaussian(np.zeros(d), rot @ np.diag(base) @ rot.T)
+    means = mean_scale * rng.normal(size=(k, d)) @ rot.T
+    factors = 1.0 + cov_scale * rng.uniform(-1, 1, size=(k, d))
+    covs = np.array([rot @ np.diag(base * f) @ rot.T for f in factors])
+    law = GaussianMixture(rng.dirichlet(np.ones(k)), means, covs)
+    comps = WhitenedComponents.of(law.means, law.covs, q)
+    assert np.all(comps.in_basis)
+    full = WhitenedComponents.of(law.means, law.covs, q, basis=None)
+    assert not np.any(full.in_basis)
+    t_diag, t_full = comps.log_terms(comps), full.log_terms(full)
+    # the full path's textbook log-determinants (|E_j| |E_k| >= 1e-3 here) lose up to
+    # eps / |E_j E_k| ~ 1e-13 relative (_whitened's docstring); the diagonal one is log1p
+    np.testing.assert_allclose(t_diag, t_full, rtol=1e-11)
+    ref = _mp_chi2(law, q, dps=200)
+    for value in _both(law, q):
+        assert _rel(value, ref) < REL
+
+
+def test_components_that_do_not_commute_take_the_full_path():
+    from gaussian_oracle._whitened import WhitenedComponents
+
+    q = Gaussian(np.zeros(2), np.eye(2))
+    covs = np.array([[[1.2, 0.0], [0.0, 0.8]], [[1.0, 0.3], [0.3, 1.0]]])
+    comps = WhitenedComponents.of(np.zeros((2, 2)), covs, q)
+    assert comps.in_basis.tolist() == [False, True]  # the largest non-scalar part decides
+    cache = PairCache(q)  # the pair cache keeps the first non-scalar component's basis
+    cache.add(np.zeros((1, 2)), np.eye(2)[None], np.zeros(1, dtype=np.int64))  # scalar
+    cache.add(np.zeros((1, 2)), covs[:1], np.zeros(1, dtype=np.int64))
+    cache.add(np.zeros((1, 2)), covs[1:], np.zeros(1, dtype=np.int64))
+    assert cache.basis_fixed and cache._comps(slice(0, 3)).in_basis.tolist() == [1, 1, 0]
