@@ -38,7 +38,7 @@ from ._law_tools import check_law
 from ._laws import Gaussian, GaussianMixture, Law
 from ._operations import ou_transition
 from ._progress import bar, check_progress
-from ._score import marginal_score, score
+from ._score import reverse_drift
 from ._score_errors import AffineError
 from ._validation import FloatArray, check_positive_int, check_rng, check_scalar
 
@@ -117,26 +117,32 @@ def _mean_se(x: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _cov_se(x: FloatArray) -> tuple[FloatArray, FloatArray]:
-    c = x - x.mean(axis=0)
-    prods = c[:, :, None] * c[:, None, :]
-    cov = np.cov(x.T, ddof=1).reshape(x.shape[1], x.shape[1])
-    return cov, np.std(prods, axis=0, ddof=1) / np.sqrt(x.shape[0])
+    """Covariance and per-entry standard errors (sd of the products ``c_i c_j`` of centred
+    coordinates, by two products, not an ``(n, d, d)`` array; var >= mean^2 when Gaussian)."""
+    n, c = x.shape[0], x - x.mean(axis=0)
+    sums, sq = c.T @ c, c * c  # sums of c_i c_j and of c_i^2 c_j^2 (below)
+    var = np.maximum(sq.T @ sq - sums * sums / n, 0.0) / (n - 1)
+    return 0.5 * (sums + sums.T) / (n - 1), np.sqrt(var) / np.sqrt(n)
 
 
-def _check_error_output(out: Any, n: int, d: int, s: float) -> FloatArray:
-    arr = np.asarray(out)
-    if arr.dtype not in (np.float32, np.float64):
-        arr = arr.astype(np.float64)
+def _check_error_output(
+    out: Any, n: int, d: int, s: float, dtype: Any
+) -> tuple[FloatArray, FloatArray]:
+    """The error's output in ``dtype`` and its squared norms per row (finiteness checked
+    through their sum; entry by entry only where that overflows)."""
+    arr = np.asarray(out).astype(dtype, copy=False)
+    shaped = arr.shape == (n, d)
     with np.errstate(over="ignore", invalid="ignore"):  # a sum of finite entries may overflow
-        quick = arr.shape == (n, d) and bool(np.isfinite(np.sum(arr)))
-    if not quick and (arr.shape != (n, d) or not np.all(np.isfinite(arr))):
+        sq = np.einsum("ni,ni->n", arr, arr) if shaped else np.zeros(0, dtype)
+        quick = shaped and bool(np.isfinite(np.sum(sq)))
+    if not quick and (not shaped or not np.all(np.isfinite(arr))):
         raise OracleShapeError(
             f"error(y, s) at s={s!r} returned an array of shape {arr.shape}"
             f"{'' if np.all(np.isfinite(arr)) else ' with non-finite entries'}; "
             f"it must be finite with shape ({n}, {d}), like the points y it was given (the "
             "ideal and the learned paths together, one row per point)"
         )
-    return arr
+    return arr, sq
 
 
 def _order(values: list[float], resolved: bool) -> float | None:
@@ -272,22 +278,18 @@ def simulate_reverse(
             db = (sqrt_h * rng.standard_normal((n_paths, d))).astype(dtype, copy=False)
             for lv in levels:
                 if k % lv.f == 0:  # a block of f fine steps starts: evaluate the drifts here
-                    e = _check_error_output(field_fn(lv.y, s), 2 * n, d, s).astype(
-                        dtype, copy=False
-                    )
-                    sc = marginal_score(marginal, lv.y)
-                    drift = 0.5 * lv.y + (score(marginal, lv.y) if sc is None else sc)
+                    e, sq = _check_error_output(field_fn(lv.y, s), 2 * n, d, s, dtype)
+                    drift = reverse_drift(marginal, lv.y)
                     drift[n:] += eps * e[n:]
-                    lv.pending = (e, drift)
+                    lv.pending = (e, drift, sq)
                     lv.db, lv.steps = (db if lv.f == 1 else np.zeros((n_paths, d), dtype)), 0
                 if lv.f > 1:
                     lv.db += db
                 lv.steps += 1
                 if lv.steps == lv.f or k == n_steps - 1:  # the block ends: one Euler step
-                    e, drift = lv.pending
+                    e, drift, sq = lv.pending
                     dt = lv.steps * h
                     lv.m += np.einsum("ni,ni->n", e[:n], lv.db)
-                    sq = np.einsum("ni,ni->n", e, e)
                     lv.qv_star += dt * sq[:n]
                     lv.qv_hat += dt * sq[n:]
                     drift *= dt
@@ -319,9 +321,9 @@ def _result(
 
     def moments(which: str, cov: bool) -> McEstimate:
         stat = _cov_se if cov else _mean_se
-        vals = [stat(getattr(lv, which))[0] for lv in levels]
         value, se = stat(getattr(fine, which))
-        bias = vals[1] - vals[0] if len(vals) > 1 else np.zeros_like(value)
+        coarse = [stat(getattr(lv, which))[0] for lv in levels[1:2]]  # Q_2h - Q_h
+        bias = coarse[0] - value if coarse else np.zeros_like(value)
         return Estimate(value, se, Method.MONTE_CARLO, n_samples=n_paths, bias=bias)
 
     fit = R.eta_fit(family, exact_limit, [(lv.m, lv.y_star) for lv in levels])

@@ -122,6 +122,26 @@ def marginal_score(law: Law, pts: FloatArray) -> FloatArray | None:
     return -(np.einsum("kn,kni->ni", resp, zk) @ linv)
 
 
+def reverse_drift(law: Law, pts: FloatArray) -> FloatArray:
+    """The ideal reverse drift ``pts / 2 + score(law, pts)`` at ``pts`` ``(n, d)``. For one
+    Gaussian it is one product about the mean, ``(x - m)(I/2 - S^{-1}) + m / 2`` (no
+    cancellation: the offset ``x - m`` is formed first); else :func:`marginal_score`'s paths."""
+    weights, means, _, factors = components(law)
+    if len(weights) == 1:
+        linv = factors.chol_inv[0]
+        mat = 0.5 * np.eye(pts.shape[1]) - linv.T @ linv
+        m = means[0]
+        if pts.dtype == np.float32:
+            mat, m = mat.astype(np.float32), m.astype(np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = (pts - m) @ mat
+            out += 0.5 * m
+            if np.isfinite(np.sum(out)):  # else the general path decides
+                return out
+    sc = marginal_score(law, pts)
+    return 0.5 * pts + (score(law, pts) if sc is None else sc)
+
+
 def _component_scores(z: FloatArray, chol_inv: FloatArray) -> FloatArray:
     """``-S_k^{-1}(x - m_k) = -L_k^{-T} z`` per component and point, shape ``(K, n, d)``.
 

@@ -183,3 +183,33 @@ def test_a_progress_bar_over_the_steps_when_asked(capsys):
     assert capsys.readouterr().err == ""
     with pytest.raises(OracleDomainError, match="progress=1 must be a bool"):
         simulate_reverse(law, Diffusion(), err, **kw, progress=1)
+
+
+def test_the_fused_gaussian_drift_and_the_covariance_errors_match_their_plain_forms():
+    """The step loop's shortcuts against the plain formulas: the reverse drift of one Gaussian
+    as one product about the mean against y/2 + score (general path), in float64 and float32,
+    and near the float64 limit (where an overflow would send it to the general path); the covariance
+    standard errors by two products against the sd of the (n, d, d) array of products."""
+    from gaussian_oracle import score
+    from gaussian_oracle._montecarlo import _cov_se
+    from gaussian_oracle._score import reverse_drift
+
+    rng = np.random.default_rng(8)
+    a = rng.normal(size=(3, 3))
+    law = Gaussian(rng.normal(size=3) * 5.0, a @ a.T + 0.01 * np.eye(3))
+    y = law.mean + rng.normal(size=(50, 3))
+    plain = 0.5 * y + score(law, y)
+    # the offset is formed first: round-off ~ eps times the drift's own terms (|S^{-1}| ~ 1e2)
+    np.testing.assert_allclose(reverse_drift(law, y), plain, rtol=1e-12, atol=1e-11)
+    y32 = y.astype(np.float32)
+    fused32 = reverse_drift(law, y32)
+    assert fused32.dtype == np.float32  # float32 paths stay in float32 (~1e-7 relative)
+    np.testing.assert_allclose(fused32, plain, rtol=1e-4, atol=1e-3)
+    far = np.array([[1e307, 0.0, 0.0]])  # near the float64 limit: still the general value
+    np.testing.assert_array_equal(reverse_drift(law, far), 0.5 * far + score(law, far))
+    x = rng.normal(size=(2000, 3)) @ a + 3.0
+    cov, se = _cov_se(x)
+    c = x - x.mean(axis=0)
+    prods = c[:, :, None] * c[:, None, :]
+    np.testing.assert_allclose(cov, np.cov(x.T), rtol=1e-13)
+    np.testing.assert_allclose(se, np.std(prods, axis=0, ddof=1) / np.sqrt(2000), rtol=1e-10)
