@@ -201,3 +201,8 @@ class RotatedScore:
     def __call__(self, y: Any, s: float) -> FloatArray:
         g = score(self.q, _points(y), s)
         return self.c * np.stack([-g[:, 1], g[:, 0]], axis=1)
+
+    def from_score(self, g: FloatArray) -> FloatArray:
+        """The field from the score ``g`` of ``q_s`` laid out as ``(2, ...)`` (the grid's
+        layout): ``c J g``."""
+        return self.c * np.stack([-g[1], g[0]])

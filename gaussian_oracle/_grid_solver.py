@@ -63,8 +63,17 @@ def implicit_on(box: Box, implicit_from: int = IMPLICIT_FROM) -> bool:
     return box.dim == 1 and box.n[0] >= implicit_from
 
 
-def field_on(error: Any, box: Box, s: float) -> FloatArray:
-    """The error field at every grid point, shape ``(d, *n)``, validated (shape, finiteness)."""
+def field_on(error: Any, box: Box, s: float, marginals: Any = None) -> FloatArray:
+    """The error field at every grid point, shape ``(d, *n)``, validated (shape, finiteness).
+
+    A field made from the score of the training law itself (``error.from_score`` and
+    ``error.q`` the law of ``marginals``: :class:`RotatedScore`) takes that score from
+    ``marginals``, which the solver computes at the same time anyway (the drift).
+    """
+    if marginals is not None and hasattr(error, "from_score"):
+        law = getattr(marginals, "law", None)
+        if law is not None and (error.q is law or error.q == law):
+            return np.asarray(error.from_score(marginals.score(box, s)), dtype=np.float64)
     pts = box.points
     out = np.asarray(error(pts, s), dtype=np.float64)
     if out.shape != pts.shape:
@@ -177,7 +186,7 @@ def integrate_generation(
             on_time(tau)
         s = T - tau
         b0 = marginals.drift(box, s)
-        e = field_on(error, box, s)
+        e = field_on(error, box, s, marginals)
         fields = z[: blocks * size].reshape((blocks, *shape))
         rho0 = marginals.density(box, s) if exact else marginals.density(box, s) + fields[at["w"]]
         src = np.zeros((blocks, d, *shape))
@@ -306,6 +315,7 @@ class MixtureMarginals(CachedMarginals):
         self.means = m[live]
         lam, vec = np.linalg.eigh(c[live])
         self.lam, self.vec = lam, vec
+        self._score = np.zeros(0)  # grad log q_s of the last (box, s), with the drift
 
     def _compute(self, box: Box, s: float) -> tuple[FloatArray, FloatArray]:
         pts = box.points
@@ -323,5 +333,11 @@ class MixtureMarginals(CachedMarginals):
         grads = -np.einsum("kij,knj->kni", self.vec, z / var[:, None])
         sc = np.einsum("kn,kni->ni", r / total, grads)
         dens = np.exp(top) * total
+        self._score = np.moveaxis(sc, -1, 0).reshape((box.dim, *box.shape))
         drift = np.moveaxis(0.5 * pts + sc, -1, 0).reshape((box.dim, *box.shape))
         return dens.reshape(box.shape), drift
+
+    def score(self, box: Box, s: float) -> FloatArray:
+        """``grad log q_s`` on the grid, ``(d, *n)`` (computed with the drift)."""
+        self._both(box, s)
+        return self._score

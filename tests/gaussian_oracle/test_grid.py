@@ -223,3 +223,19 @@ def test_a_progress_bar_over_the_two_integrations_when_asked(capsys):
     assert sol.engine == "grid" and "grid solve" in capsys.readouterr().err
     with pytest.raises(OracleDomainError, match="progress=1 must be a bool"):
         oracle.solve(0.5, progress=1)
+
+
+def test_the_rotated_score_on_the_grid_reuses_the_drifts_score():
+    """The solver takes RotatedScore's score of q_s from the marginals (computed with the
+    drift) instead of evaluating it again: the same field as the pointwise call, to the
+    round-off of the two closed forms (eigen-form vs Cholesky, ~1e-15 of the score)."""
+    from gaussian_oracle._grid_solver import MixtureMarginals, field_on
+
+    data = Gaussian([0.2, -0.1], [[1.0, 0.3], [0.3, 0.6]])
+    error, box = RotatedScore(data, 0.3), Box([-6.0, -6.0], [6.0, 6.0], [24, 20])
+    marginals = MixtureMarginals(data)
+    for s in (0.02, 1.0, 4.0):
+        shared, pointwise = field_on(error, box, s, marginals), field_on(error, box, s)
+        np.testing.assert_allclose(shared, pointwise, rtol=1e-12, atol=1e-13)
+    other = RotatedScore(Gaussian([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]]), 0.3)  # not q: its own
+    np.testing.assert_array_equal(field_on(other, box, 1.0, marginals), field_on(other, box, 1.0))
