@@ -28,6 +28,14 @@ literal_constant    -- the constant the literal Thm. 4.2 display would need (it 
 sqrt_recursion_step, sqrt_recursion_bounds -- ours (THEORY.md §7): square-root recursion.
 memory_length, fixed_point -- 1 / (2 alpha) and k / (alpha (2 - alpha)).
 
+Early stopping alone (derived in this project, THEORY.md §8; consistent with [KTV26b])
+--------------------------------------------------------------------------------------
+hermite_gain        -- g_n = alpha lambda_n / (1 - (1 - alpha) lambda_n): c_n(p_inf) = g_n c_n(p).
+mode_contraction    -- (1 - alpha) lambda_n, each mode's rate towards the limit law.
+mode_errors         -- c_n(p_hat_k) - c_n(p) under any truncation schedule t0^(k).
+w2_contraction, w2_ball -- kappa = e^{-t0/2} sqrt(1 - alpha) and the W2 ball around p_inf.
+tv_contraction      -- (1 - alpha)^i (TV contraction; truncation weight of the limit law).
+
 Regimes and schedules
 ---------------------
 classify_regime, Regime, REGIMES -- THEORY.md §5.
@@ -48,6 +56,14 @@ from ._intra import (
     clean_regime,
     kl_asymptotic,
     kl_upper,
+)
+from ._limit import (
+    hermite_gain,
+    mode_contraction,
+    mode_errors,
+    tv_contraction,
+    w2_ball,
+    w2_contraction,
 )
 from ._recursion import fixed_point, memory_length, next_lower, persistence_floor, refresh
 from ._regimes import REGIMES, Regime, classify_regime
@@ -84,13 +100,19 @@ __all__ = [
     "clean_regime",
     "discounted_sum",
     "fixed_point",
+    "hermite_gain",
     "kl_asymptotic",
     "kl_upper",
     "literal_constant",
     "memory_length",
+    "mode_contraction",
+    "mode_errors",
     "next_lower",
     "persistence_floor",
     "refresh",
     "sqrt_recursion_bounds",
     "sqrt_recursion_step",
+    "tv_contraction",
+    "w2_ball",
+    "w2_contraction",
 ]

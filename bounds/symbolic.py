@@ -9,6 +9,9 @@ Symbols
 -------
 alpha, eta, eta_min, eps_star2, eps_hat2, eps_min2, eps0_2, rho, C, c, c1, c2, C_bias, D, D_i0,
 I, J, k, N, j -- the quantities of THEORY.md §2-§5 (``j`` is a summation index).
+n, t0, i, c_n, e0, delta, W0 -- THEORY.md §8: the Hermite order ``|n|``, the truncation time,
+a generation, the data's coefficient ``c_n(p)``, the initial mode error, the W2 slack and
+``W2(p_hat_0, p_inf)``.
 
 Expressions
 -----------
@@ -17,7 +20,10 @@ kl_asymptotic, refresh, next_lower, persistence_floor, memory_length, fixed_poin
 discounted_sum (general, with an unspecified schedule ``e(j)``), discounted_sum_constant and
 discounted_sum_geometric (closed forms) with their limits ``*_limit`` as N -> oo,
 accumulated_upper_constant, accumulated_lower_constant, literal_constant_constant,
-sqrt_step_lower, sqrt_step_upper.
+sqrt_step_lower, sqrt_step_upper; and (derived in this project, THEORY.md §8, consistent with
+[KTV26b]) hermite_lambda, hermite_gain, hermite_gain_series (the limit law's age series, which
+sums to hermite_gain), mode_contraction, mode_error_constant (the mode error under a constant
+t0, closed form), w2_contraction, w2_ball, tv_contraction.
 
 Examples
 --------
@@ -35,6 +41,7 @@ from typing import Any
 import sympy as sp
 
 __all__ = [
+    "W0",
     "C",
     "C_bias",
     "D",
@@ -48,17 +55,20 @@ __all__ = [
     "c",
     "c1",
     "c2",
+    "c_n",
     "chi2_asymptotic",
     "chi2_lower",
     "chi2_lower_clean",
     "chi2_upper",
     "clean_condition",
+    "delta",
     "discounted_sum",
     "discounted_sum_constant",
     "discounted_sum_constant_limit",
     "discounted_sum_geometric",
     "discounted_sum_geometric_limit",
     "e",
+    "e0",
     "eps0_2",
     "eps_hat2",
     "eps_min2",
@@ -66,6 +76,10 @@ __all__ = [
     "eta",
     "eta_min",
     "fixed_point",
+    "hermite_gain",
+    "hermite_gain_series",
+    "hermite_lambda",
+    "i",
     "j",
     "k",
     "kl_asymptotic",
@@ -73,6 +87,9 @@ __all__ = [
     "latex",
     "literal_constant_constant",
     "memory_length",
+    "mode_contraction",
+    "mode_error_constant",
+    "n",
     "next_lower",
     "persistence_floor",
     "refresh",
@@ -80,6 +97,10 @@ __all__ = [
     "simplify",
     "sqrt_step_lower",
     "sqrt_step_upper",
+    "t0",
+    "tv_contraction",
+    "w2_ball",
+    "w2_contraction",
 ]
 
 # --- symbols (assumptions declared; alpha is read in (0, 1], eta and rho in [0, 1]) -------
@@ -104,6 +125,13 @@ k = sp.Symbol("k", nonnegative=True)
 N = sp.Symbol("N", integer=True, nonnegative=True)
 j = sp.Symbol("j", integer=True, nonnegative=True)
 e = sp.Function("e")  # a generic schedule e(j) = eps_star2 of generation i0 + j
+n = sp.Symbol("n", integer=True, nonnegative=True)  # |n|, the Hermite order
+t0 = sp.Symbol("t0", positive=True)
+i = sp.Symbol("i", integer=True, nonnegative=True)
+c_n = sp.Symbol("c_n", real=True)
+e0 = sp.Symbol("e0", real=True)
+delta = sp.Symbol("delta", nonnegative=True)
+W0 = sp.Symbol("W0", nonnegative=True)
 
 _LATEX_NAMES = {
     alpha: r"\alpha",
@@ -157,6 +185,21 @@ literal_constant_constant = (sp.Symbol("D_next", nonnegative=True) + C_bias) / (
 # --- the square-root recursion (derived in this project, THEORY.md §7) --------------------
 sqrt_step_lower = (sp.sqrt(J) - (1 - alpha) * sp.sqrt(D)) ** 2
 sqrt_step_upper = (sp.sqrt(J) + (1 - alpha) * sp.sqrt(D)) ** 2
+
+
+# --- early stopping alone (derived in this project, THEORY.md §8; consistent with [KTV26b]) --
+hermite_lambda = sp.exp(-n * t0 / 2)
+hermite_gain = alpha * hermite_lambda / (1 - (1 - alpha) * hermite_lambda)
+hermite_gain_series = sp.Sum(  # c_n of p_inf = sum_k alpha (1 - alpha)^(k-1) P_{k t0} p
+    alpha * (1 - alpha) ** (j - 1) * hermite_lambda**j, (j, 1, sp.oo)
+)
+mode_contraction = (1 - alpha) * hermite_lambda
+_fixed_error = (hermite_gain - 1) * c_n
+mode_error_constant = _fixed_error + mode_contraction**i * (e0 - _fixed_error)
+_kappa = sp.exp(-t0 / 2) * sp.sqrt(1 - alpha)
+w2_contraction = _kappa
+w2_ball = _kappa**i * W0 + delta * (1 - _kappa**i) / (1 - _kappa)
+tv_contraction = (1 - alpha) ** i
 
 
 def latex(expr: Any) -> str:
