@@ -52,6 +52,9 @@ Learner, LEARNERS, register_learner, learner_from_config -- the learner protocol
 run_recursion, Trajectory -- the fresh-data recursion: laws, D_i, I_i against the training law
                        and the ideal endpoint, J_i, Lemma F.1, labelled eta_i; save / load.
 standard_init_endpoint -- closed-form endpoint of the exact-score reverse SDE from N(0, I).
+limit_law, LimitLaw -- the fixed point of the exact-score recursion under early stopping, as a
+    truncated Gaussian mixture, with chi2 against the data of the untruncated law (THEORY.md
+    §8: derived in this project, consistent with the abstract of arXiv:2606.13796).
 
 Divergences
 -----------
@@ -113,6 +116,7 @@ from ._learners import (
     learner_from_config,
     register_learner,
 )
+from ._limit_law import LimitLaw, limit_law
 from ._linear import LinearGaussianOracle, LinearSolution
 from ._montecarlo import McEstimate, MonteCarloResult, simulate_reverse
 from ._operations import convolve, mix, ou_transition, push_forward
@@ -159,6 +163,7 @@ __all__ = [
     "Kind",
     "Law",
     "Learner",
+    "LimitLaw",
     "LinearGaussianOracle",
     "LinearSolution",
     "McEstimate",
@@ -187,6 +192,7 @@ __all__ = [
     "kde_error",
     "kl",
     "learner_from_config",
+    "limit_law",
     "mix",
     "ou_transition",
     "push_forward",

@@ -1,0 +1,201 @@
+"""The limit law of the exact-score recursion under early stopping (THEORY.md §8).
+
+Derived in this project (THEORY.md §8), consistent with the abstract of [KTV26b]
+(arXiv:2606.13796), not that paper's theorem: with the exact score, exact init and early
+stopping ``t0``, ``p_hat_{i+1} = P_{t0}(alpha p + (1 - alpha) p_hat_i)`` has the unique fixed
+point
+
+    p_inf = sum_{k >= 1} alpha (1 - alpha)^{k-1} P_{k t0} p,
+
+an infinite mixture of ever more smoothed copies of the data. :func:`limit_law` returns it
+truncated after ``K`` ages, where the weight left out, ``(1 - alpha)^K``, is below ``tol``
+(it bounds the total-variation distance between the renormalised truncation and ``p_inf``), and
+``chi2(p_inf || p)`` of the **untruncated** law: the age-``k`` components tend to ``N(0, I)``,
+so finiteness is decided for the whole family including that limit (a truncation alone would
+report a finite value for a divergent series), and the omitted ages are bounded by
+Cauchy–Schwarz, ``|int N_j N_k / p - 1| <= max(1, sup_k int N_k^2 / p)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._divergence import Divergence, chi2
+from ._errors import OracleDomainError
+from ._law_tools import as_mixture, check_law
+from ._laws import Gaussian, GaussianMixture
+from ._validation import check_scalar
+
+__all__ = ["LimitLaw", "limit_law"]
+
+#: most ages a truncation may keep (alpha 1e-3 at tol 1e-12 needs 27,618)
+MAX_AGES = 100_000
+#: points of the age continuum c = e^{-k t0} in [0, c_K] on which the omitted ages' diagonal
+#: terms are bounded (they vary smoothly in c; the bound takes their maximum)
+_TAIL_POINTS = 33
+
+
+@dataclass(frozen=True, slots=True)
+class LimitLaw:
+    """The fixed point ``p_inf`` of the exact-score recursion (module docstring).
+
+    Attributes
+    ----------
+    law : GaussianMixture
+        Ages ``1 .. K`` (``ages`` records each component's), weights ``alpha (1 - alpha)^{k-1}``
+        renormalised over the ages kept.
+    alpha, t0 : float
+    ages : int
+        ``K``.
+    truncation_tv : float
+        ``(1 - alpha)^K``, an upper bound on ``TV(law, p_inf)``.
+    chi2 : Divergence
+        ``chi2(p_inf || data)`` of the untruncated law, with the omitted ages in ``abs_error``.
+    """
+
+    law: GaussianMixture
+    alpha: float
+    t0: float
+    ages: int
+    truncation_tv: float
+    chi2: Divergence
+
+
+def _ages_needed(alpha: float, tol: float) -> int:
+    if alpha == 1.0:
+        return 1
+    k = math.ceil(math.log(tol) / math.log1p(-alpha))
+    if k > MAX_AGES:
+        raise OracleDomainError(
+            f"alpha={alpha!r} with tol={tol!r} needs {k} ages (at most {MAX_AGES}): pass a "
+            "larger tol"
+        )
+    return max(k, 1)
+
+
+def _aged(base: GaussianMixture, c: np.ndarray, weights: np.ndarray) -> GaussianMixture:
+    """Components ``P_s`` of ``base`` for every ``c = e^{-s}``, weighted ``weights x base``."""
+    d = base.dim
+    root = np.sqrt(c)[:, None, None]
+    means = (root * base.means[None]).reshape(-1, d)
+    covs = c[:, None, None, None] * base.covs[None] + (1.0 - c)[:, None, None, None] * np.eye(d)
+    w = (weights[:, None] * base.weights[None]).ravel()
+    ages = np.repeat(np.arange(1, len(c) + 1), base.n_components)
+    return GaussianMixture(w / np.sum(w), means, covs.reshape(-1, d, d), ages)
+
+
+def limit_law(data: Any, *, alpha: float, t0: float, tol: float = 1e-12) -> LimitLaw:
+    """The limit law ``p_inf`` of the exact-score recursion and ``chi2(p_inf || data)``.
+
+    Derived in this project (THEORY.md §8), consistent with the abstract of [KTV26b].
+
+    Parameters
+    ----------
+    data : Gaussian or GaussianMixture
+        The data law ``p``.
+    alpha : float, in (0, 1]
+        Fresh-data fraction.
+    t0 : float, > 0
+        Early-stopping time.
+    tol : float, in (0, 0.5]
+        Weight the truncation may leave out (its TV error).
+
+    Returns
+    -------
+    LimitLaw
+
+    Examples
+    --------
+    >>> from gaussian_oracle import Gaussian
+    >>> lim = limit_law(Gaussian(0.0, 0.8), alpha=0.5, t0=0.1)
+    >>> lim.ages, lim.truncation_tv <= 1e-12, lim.law.n_components
+    (40, True, 40)
+    >>> round(lim.chi2.value, 12), lim.chi2.method, bool(lim.chi2.abs_error < 1e-13)
+    (0.000946245851, 'closed-form', True)
+    >>> limit_law(Gaussian(0.0, 0.4), alpha=0.5, t0=0.1).chi2.value   # variance < 1/2
+    inf
+    """
+    data = check_law("data", data)
+    alpha = check_scalar("alpha", alpha, low=0.0, high=1.0, low_open=True)
+    t0 = check_scalar("t0", t0, low=0.0, low_open=True)
+    tol = check_scalar("tol", tol, low=0.0, high=0.5, low_open=True)
+    k = _ages_needed(alpha, tol)
+    ages = np.arange(1, k + 1, dtype=np.float64)
+    weights = alpha * np.exp((ages - 1.0) * math.log1p(-alpha)) if alpha < 1.0 else np.ones(1)
+    c = np.exp(-ages * t0)
+    base = as_mixture(data)
+    law = _aged(base, c, weights)
+    left = 0.0 if alpha == 1.0 else math.exp(k * math.log1p(-alpha))
+    return LimitLaw(law, alpha, t0, k, left, _chi2_of_limit(law, data, base, c, left, t0, alpha))
+
+
+def _chi2_of_limit(
+    law: GaussianMixture,
+    data: Any,
+    base: GaussianMixture,
+    c: np.ndarray,
+    left: float,
+    t0: float,
+    alpha: float,
+) -> Divergence:
+    """``chi2(p_inf || p) = sum_jk w_j w_k G_jk`` over all ages, ``G_jk = int (P_j p - p)
+    (P_k p - p) / p`` a Gram matrix in ``L^2(1/p)``: the kept ages give ``W^2 chi2(law)``
+    (``W = 1 - left``), the others at most ``(1 - W^2) sup_k chi2(P_{k t0} p || p)``."""
+    d = data.dim
+    limit = Gaussian(np.zeros(d), np.eye(d))  # where the old ages go
+    at_limit = chi2(limit, data)
+    if at_limit.value == np.inf and at_limit.method == "tail-rule":
+        if isinstance(data, Gaussian):
+            _boundary(data, t0, alpha)  # raises for the convergent boundary case
+        return Divergence(
+            float("inf"),
+            0.0,
+            "tail-rule",
+            "the components of age k tend to N(0, I) as k -> inf, and N(0, I) has heavier "
+            f"tails than the data ({at_limit.reason}): chi2(p_inf || p) = +inf, although every "
+            "truncation of p_inf may have a finite chi2 (THEORY.md §8)",
+        )
+    truncated = chi2(law, data)
+    if truncated.value == np.inf or left == 0.0:
+        return truncated
+    kept = (1.0 - left) ** 2
+    # sup over ages of chi2(P_{k t0} p || p): the age continuum c = e^{-k t0} in [0, c_1]
+    # (c = 0 is the limit N(0, I)); a grid of it and a sample of the kept ages
+    grid = np.concatenate([np.linspace(0.0, float(c[0]), _TAIL_POINTS), c[:: max(1, len(c) // 16)]])
+    sup = max(chi2(_aged(base, np.array([x]), np.ones(1)), data).value for x in grid)
+    omitted = (1.0 - kept) * sup
+    return Divergence(
+        kept * truncated.value,
+        float(kept * truncated.abs_error + omitted),
+        truncated.method,
+        f"p_inf truncated after {len(c)} ages (weight left out {left:.2g}); the omitted ages "
+        f"contribute at most {omitted:.2g} (Cauchy-Schwarz)",
+        truncated.n_samples,
+        truncated.bias,
+        "estimate",
+    )
+
+
+def _boundary(data: Gaussian, t0: float, alpha: float) -> None:
+    """THEORY.md §8's boundary case for Gaussian data (eigenvalues of ``S`` exactly 1/2, none
+    below, no mean offset along them, ``(1 - alpha) e^{r t0 / 2} < 1``): a finite value from a
+    slowly convergent series, not summed here (an error that says so). Otherwise nothing:
+    the caller's +inf stands (an eigenvalue below 1/2, an offset, or a divergent series)."""
+    lam, vec = np.linalg.eigh(data.cov)
+    edge = lam == 0.5
+    if np.any(lam < 0.5) or not np.any(edge):
+        return
+    if np.any(vec[:, edge].T @ data.mean != 0.0):  # terms grow like exp(c e^{k t0}): +inf
+        return
+    r = int(np.sum(edge))
+    ratio = (1.0 - alpha) * math.exp(0.5 * r * t0)
+    if ratio < 1.0:
+        raise OracleDomainError(
+            f"data has {r} covariance eigenvalue(s) exactly 1/2 and no mean offset along them: "
+            f"chi2(p_inf || p) is finite ((1 - alpha) e^(r t0 / 2) = {ratio:.6g} < 1, THEORY.md "
+            "§8) but its series converges too slowly to be summed here; perturb the covariance"
+        )
