@@ -55,6 +55,8 @@ standard_init_endpoint -- closed-form endpoint of the exact-score reverse SDE fr
 limit_law, LimitLaw -- the fixed point of the exact-score recursion under early stopping, as a
     truncated Gaussian mixture, with chi2 against the data of the untruncated law (THEORY.md
     §8: derived in this project, consistent with the abstract of arXiv:2606.13796).
+hermite_coefficients -- c_n of a Gaussian, mixture (closed form, any d) or grid law (quadrature)
+    against N(0, I), every multi-index up to a maximal order.
 
 Divergences
 -----------
@@ -103,6 +105,7 @@ from ._helmholtz import (
     split_energies,
 )
 from ._helmholtz_table import GradientTable
+from ._hermite import HermiteCoefficients, hermite_coefficients
 from ._law_tools import as_mixture
 from ._laws import Gaussian, GaussianMixture, Law
 from ._learners import (
@@ -160,6 +163,7 @@ __all__ = [
     "GridOracle",
     "GridSolution",
     "HelmholtzSplit",
+    "HermiteCoefficients",
     "Kind",
     "Law",
     "Learner",
@@ -189,6 +193,7 @@ __all__ = [
     "chi2_tail_check",
     "convolve",
     "helmholtz_split",
+    "hermite_coefficients",
     "kde_error",
     "kl",
     "learner_from_config",
