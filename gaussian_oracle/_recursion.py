@@ -57,7 +57,6 @@ from ._diffusion import Diffusion
 from ._divergence import Divergence, chi2
 from ._engines import Streams, solve_generation
 from ._errors import OracleDomainError
-from ._grid_recursion import GRID_LEARNERS
 from ._grid_trajectory import grid_trajectory
 from ._law_tools import as_mixture, check_law, single_gaussian
 from ._laws import Gaussian, GaussianMixture, Law
@@ -65,11 +64,18 @@ from ._learners import ExactScore  # noqa: F401 - the doctest uses it
 from ._operations import mix, ou_transition
 from ._paircache import PairCache
 from ._progress import bar, check_progress
-from ._recursion_options import RECURSION_COMPUTE, auto_compute, learner_schedule, todo_of
+from ._recursion_options import (
+    RECURSION_COMPUTE,
+    auto_compute,
+    generation_schedules,
+    learner_schedule,
+    todo_of,
+    uses_grid,
+)
 from ._score_errors import ScoreDifference
-from ._standard_init import standard_init_endpoint, standard_init_supported
+from ._standard_init import standard_init_endpoint
 from ._trajectory import Trajectory
-from ._validation import check_positive_int, check_rng, check_scalar
+from ._validation import check_positive_int, check_rng
 
 __all__ = ["RECURSION_COMPUTE", "run_recursion"]
 
@@ -101,6 +107,7 @@ def run_recursion(
     grid_points: int | None = None,
     grid_rtol: float | None = None,
     progress: bool | None = None,
+    t0: Any = None,
 ) -> Trajectory:
     """Run ``generations`` steps of the fresh-data recursion (THEORY.md §2).
 
@@ -108,8 +115,8 @@ def run_recursion(
     ----------
     data : Gaussian or GaussianMixture
         The data law ``p`` (fresh data; components of age 0).
-    alpha : float in [0, 1]
-        Fresh-data fraction.
+    alpha : float in [0, 1], or a sequence (or schedule object) of ``generations`` of them
+        Fresh-data fraction, ``q_i = alpha_i p + (1 - alpha_i) p_hat_i``.
     learner : ExactScore, PopulationKDE, AffinePushforward, FiniteSampleRefit or FiniteSampleKDE
         The same learner at every generation, or a sequence of ``generations`` learners
         (generation ``i`` is learned by ``learner[i]``), e.g. a decaying error schedule.
@@ -154,6 +161,12 @@ def run_recursion(
     progress : bool, optional
         A bar over the generations on stderr, naming what is computed (with its time per
         generation and the time left): ``None`` (default) when stderr is a terminal.
+    t0 : float, sequence or schedule object, optional
+        The early-stopping time of each generation (annealed truncation, THEORY.md §8):
+        generation ``i`` uses ``diffusion`` with ``t0^{(i)}``; default ``diffusion.t0``. With
+        a schedule of ``alpha`` or ``t0`` the per-generation values are recorded in
+        ``settings["alpha_schedule"]`` / ``settings["t0_schedule"]`` and ``traj.alpha`` /
+        ``traj.diffusion`` are those of generation 0 (the grid recursion takes constants only).
 
     Returns
     -------
@@ -168,40 +181,32 @@ def run_recursion(
     [0.0, 0.0, 0.0, 0.0]
     """
     data = check_law("data", data)
-    alpha = check_scalar("alpha", alpha, low=0.0, high=1.0)
     generations = check_positive_int("generations", generations)
     learners = learner_schedule(learner, generations)
     if not isinstance(diffusion, Diffusion):
         raise OracleDomainError(f"diffusion={diffusion!r} must be a Diffusion")
+    alphas, diffusions = generation_schedules(alpha, t0, diffusion, generations)
+    alpha, diffusion = float(alphas[0]), diffusions[0]
+    varying = bool(np.any(alphas != alpha)) or len({x.t0 for x in diffusions}) > 1
     n_samples = check_positive_int("n_samples", n_samples, minimum=2)
     if p_hat_0 is not None:
         check_law("p_hat_0", p_hat_0)  # before anything reads it
-    todo = todo_of(compute, intra, observables, auto_compute(data, alpha, learners, p_hat_0))
+    auto = frozenset.intersection(
+        *(auto_compute(data, a, learners, p_hat_0) for a in sorted(set(alphas)))
+    )
+    todo = todo_of(compute, intra, observables, auto)
     progress = check_progress(progress)
     eta_paths = check_positive_int("eta_paths", eta_paths, minimum=2)
     eta_steps = check_positive_int("eta_steps", eta_steps, minimum=4)
     if engine not in ("auto", "grid"):
         raise OracleDomainError(f"engine={engine!r} must be 'auto' or 'grid'")
-    grid = engine == "grid"
-    if diffusion.init == "standard" and not grid:
-        why = next(
-            (w for w in (standard_init_supported(data, alpha, x, p_hat_0) for x in learners) if w),
-            None,
-        )
-        if (
-            why is not None
-            and data.dim <= 2
-            and all(isinstance(x, GRID_LEARNERS) for x in learners)
-        ):
-            grid = True
-        elif why is not None:
-            raise OracleDomainError(
-                f"init='standard' is supported only when every learned law is Gaussian ({why}): "
-                "the N(0, I) start turns a mixture's endpoint into a law that is not a Gaussian "
-                "mixture, so the recursion would stop being exact. Use Diffusion(init='exact'), "
-                "or simulate_reverse for one generation by Monte Carlo"
-            )
+    grid = engine == "grid" or uses_grid(data, alphas, learners, diffusion, p_hat_0)
     gen = np.random.default_rng(0) if rng is None else check_rng("rng", rng)
+    if grid and varying:
+        raise OracleDomainError(
+            "schedules of alpha or t0 are not supported by the grid recursion (d <= 2 under "
+            "the standard init, or engine='grid'): pass constants, or use init='exact'"
+        )
     if grid:
         grid_args = (alpha, learners, diffusion, p_hat_0, gen, todo, n_samples)
         return grid_trajectory(data, *grid_args, (grid_points, grid_rtol))
@@ -215,7 +220,10 @@ def run_recursion(
         "eta_steps": eta_steps,
         "compute": [c for c in RECURSION_COMPUTE if c in todo],
     }
-    if age_table_applies(data, alpha, learners, diffusion, p_hat_0, todo):
+    if varying:
+        settings["alpha_schedule"] = [float(a) for a in alphas]
+        settings["t0_schedule"] = [x.t0 for x in diffusions]
+    if not varying and age_table_applies(data, alpha, learners, diffusion, p_hat_0, todo):
         purposes = {"learn": _LEARN, "D": _D, "refreshed": _REFRESHED}
         table = AgeTable(cast(Gaussian, data), learners[0], diffusion, generations)
         tab = age_table_run(
@@ -264,7 +272,8 @@ def run_recursion(
     energies: list[Divergence] = []
     etas: list[Divergence] = []
     for step in range(generations):
-        q = mix(alpha, p, current).merged()  # p_hat_0 = p: one component, not two
+        diffusion = diffusions[step]
+        q = mix(float(alphas[step]), p, current).merged()  # p_hat_0 = p: one component
         refreshed.append(against_data(q, step, _REFRESHED))
         learned = learners[step].learn(q, _stream(entropy, step, _LEARN))
         observed = todo & {"eps_star2", "eta"}
@@ -317,10 +326,11 @@ def run_recursion(
         d_list.append(against_data(current, step + 1))
         meter.update()
     meter.close()
-    refreshed.append(against_data(mix(alpha, p, current), generations, _REFRESHED))
+    last = float(alphas[-1])  # q_G: the last generation's alpha
+    refreshed.append(against_data(mix(last, p, current), generations, _REFRESHED))
     return Trajectory(
         alpha,
-        diffusion,
+        diffusions[0],
         tuple(x.config() for x in learners),
         data,
         tuple(laws),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from ._errors import OracleDomainError
 from ._laws import Gaussian, Law
 from ._learners import LEARNERS, Learner
 from ._standard_init import gaussian_training_laws
+from ._validation import check_scalar
 
 __all__ = [
     "MONTE_CARLO_COMPUTE",
@@ -105,3 +107,69 @@ def learner_schedule(learner: Any, generations: int) -> list[Any]:
                 raise OracleDomainError(f"learner[{i}]={x!r} must be one of {names}")
         return list(learner)
     raise OracleDomainError(f"learner={learner!r} must be one of {names}, or a sequence of them")
+
+
+def _values(name: str, value: Any, generations: int) -> np.ndarray | None:
+    """``generations`` numbers from a sequence or an object with ``values(n)`` (a schedule);
+    None for a single number."""
+    raw = value.values(generations) if hasattr(value, "values") else value
+    arr = np.asarray(raw, dtype=object)
+    if arr.ndim == 0:
+        return None
+    if arr.ndim != 1 or arr.size != generations:
+        raise OracleDomainError(
+            f"{name} has {arr.size} values (shape {arr.shape}); a schedule needs one per "
+            f"generation, {generations}"
+        )
+    return arr
+
+
+def generation_schedules(
+    alpha: Any, t0: Any, diffusion: Any, generations: int
+) -> tuple[np.ndarray, list[Any]]:
+    """``alpha_i`` and the diffusion (its ``t0^{(i)}``) of each generation ``i = 0 .. G-1``:
+    a number is every generation's; a sequence or a schedule object gives one per generation
+    (THEORY.md §8: annealed truncation). ``t0=None`` keeps ``diffusion.t0``."""
+    raw_a = _values("alpha", alpha, generations)
+    if raw_a is None:
+        alphas = np.full(generations, check_scalar("alpha", alpha, low=0.0, high=1.0))
+    else:
+        alphas = np.array(
+            [check_scalar(f"alpha[{i}]", a, low=0.0, high=1.0) for i, a in enumerate(raw_a)]
+        )
+    if t0 is None:
+        return alphas, [diffusion] * generations
+    raw_t = _values("t0", t0, generations)
+    times = [t0] * generations if raw_t is None else list(raw_t)
+    out = []
+    for i, t in enumerate(times):
+        name = "t0" if raw_t is None else f"t0[{i}]"
+        value = check_scalar(name, t, low=0.0, low_open=True)
+        if not value < diffusion.T:
+            raise OracleDomainError(f"{name}={value!r} must be below the horizon T={diffusion.T}")
+        out.append(diffusion if value == diffusion.t0 else replace(diffusion, t0=value))
+    return alphas, out
+
+
+def uses_grid(data: Law, alphas: Any, learners: list[Any], diffusion: Any, p_hat_0: Any) -> bool:
+    """Whether the standard init sends the recursion to the grid (d <= 2, grid learners) when
+    some learned law is not Gaussian; a specific error where nothing exact applies."""
+    from ._grid_recursion import GRID_LEARNERS
+    from ._standard_init import standard_init_supported
+
+    if diffusion.init != "standard":
+        return False
+    pairs = zip(alphas, learners, strict=True)
+    why = next(
+        (w for w in (standard_init_supported(data, a, x, p_hat_0) for a, x in pairs) if w), None
+    )
+    if why is None:
+        return False
+    if data.dim <= 2 and all(isinstance(x, GRID_LEARNERS) for x in learners):
+        return True
+    raise OracleDomainError(
+        f"init='standard' is supported only when every learned law is Gaussian ({why}): "
+        "the N(0, I) start turns a mixture's endpoint into a law that is not a Gaussian "
+        "mixture, so the recursion would stop being exact. Use Diffusion(init='exact'), "
+        "or simulate_reverse for one generation by Monte Carlo"
+    )

@@ -136,10 +136,13 @@ class Trajectory:
         """``chi2(q_i || p) - (1 - alpha)^2 D_i`` per generation (0 up to round-off; nan where
         both sides are infinite)."""
         d = self.D_values
+        # q_i's own alpha: a schedule's (the last one again for q_G), else the constant
+        sched = self.settings.get("alpha_schedule")
+        a = np.asarray([*sched, sched[-1]] if sched else [self.alpha] * len(d), dtype=float)
         rhs = np.where(
             d == np.inf,
-            np.where(self.alpha < 1.0, np.inf, 0.0),
-            (1.0 - self.alpha) ** 2 * np.where(np.isfinite(d), d, 0.0),
+            np.where(a < 1.0, np.inf, 0.0),
+            (1.0 - a) ** 2 * np.where(np.isfinite(d), d, 0.0),
         )
         lhs = np.array([r.value for r in self.refreshed])
         with np.errstate(invalid="ignore"):
