@@ -28,7 +28,8 @@ hold, the other is ``expected="reported"`` (a finding, never a failure of the ve
 A check is one function decorated with :func:`check`, which writes its id, reference,
 statement, kind, expected behaviour, reading and comparator in one place and registers it in
 :data:`CHECKS` (modules ``_checks_generation``, ``_steps``, ``_checks_recursion``,
-``_checks_accumulated``, imported in that order: the order of the registry).
+``_checks_accumulated``, ``_checks_limit``, imported in that order: the order of the
+registry).
 
 Statements with constants the paper does not give (``C``, ``c``, ``c2``, ``C_bias``) are
 checked with the values of :class:`Constants` and report the smallest constant the instance
@@ -58,7 +59,13 @@ from ._instances import (
 __all__ = ["CHECKS", "Check", "CheckResult", "Constants", "Outcome", "check", "run_check"]
 
 #: the modules that register checks, in the order of the registry
-CHECK_MODULES = ("_checks_generation", "_steps", "_checks_recursion", "_checks_accumulated")
+CHECK_MODULES = (
+    "_checks_generation",
+    "_steps",
+    "_checks_recursion",
+    "_checks_accumulated",
+    "_checks_limit",
+)
 #: statuses a result can have
 STATUSES = ("holds", "fails", "vacuous", "outside")
 #: what a check is expected to do: hold; fail (the literal Thm 4.2 display); be reported

@@ -124,6 +124,11 @@ CONTROLS: dict[str, Control] = {
     ),
     # the literal display fails on summable errors; a required c2 that does not grow must
     # turn the verdict to "holds"
+    "limit-law-modes": Control(
+        "exact-score",
+        "mode rate (1 - alpha) lambda_n -> 1.01 x",
+        bound=("mode_contraction", lambda n, a, t: 1.01 * (1 - a) * np.exp(-0.5 * n * t)),
+    ),
     "thm-4.2-literal": Control(
         "decaying-bias",
         "required c2 constant",
