@@ -162,15 +162,20 @@ def _chi2_of_limit(
     limit = Gaussian(np.zeros(d), np.eye(d))  # where the old ages go
     at_limit = chi2(limit, data)
     if at_limit.value == np.inf and at_limit.method == "tail-rule":
-        if isinstance(data, Gaussian):
+        why = (
             _boundary(data, t0, alpha)  # raises for the convergent boundary case
+            if isinstance(data, Gaussian)
+            else None
+        ) or (
+            "the components of age k tend to N(0, I) as k -> inf, and N(0, I) has heavier "
+            f"tails than the data ({at_limit.reason})"
+        )
         return Divergence(
             float("inf"),
             0.0,
             "tail-rule",
-            "the components of age k tend to N(0, I) as k -> inf, and N(0, I) has heavier "
-            f"tails than the data ({at_limit.reason}): chi2(p_inf || p) = +inf, although every "
-            "truncation of p_inf may have a finite chi2 (THEORY.md §8)",
+            f"{why}: chi2(p_inf || p) = +inf, although every truncation of p_inf may have a "
+            "finite chi2 (THEORY.md §8)",
         )
     truncated = chi2(law, data, n_samples=n, rng=rng)
     if truncated.value == np.inf or left == 0.0:
@@ -197,22 +202,31 @@ def _chi2_of_limit(
     )
 
 
-def _boundary(data: Gaussian, t0: float, alpha: float) -> None:
+def _boundary(data: Gaussian, t0: float, alpha: float) -> str | None:
     """THEORY.md §8's boundary case for Gaussian data (eigenvalues of ``S`` exactly 1/2, none
-    below, no mean offset along them, ``(1 - alpha) e^{r t0 / 2} < 1``): a finite value from a
-    slowly convergent series, not summed here (an error that says so). Otherwise nothing:
-    the caller's +inf stands (an eigenvalue below 1/2, an offset, or a divergent series)."""
+    below): the reason chi2 is infinite (a mean offset along them, or a divergent series), or
+    an error for the convergent case, whose slowly convergent series is not summed here. None
+    off the boundary (an eigenvalue below 1/2: heavier tails)."""
     lam, vec = np.linalg.eigh(data.cov)
     edge = lam == 0.5
     if np.any(lam < 0.5) or not np.any(edge):
-        return
-    if np.any(vec[:, edge].T @ data.mean != 0.0):  # terms grow like exp(c e^{k t0}): +inf
-        return
+        return None
     r = int(np.sum(edge))
-    ratio = (1.0 - alpha) * math.exp(0.5 * r * t0)
-    if ratio < 1.0:
-        raise OracleDomainError(
-            f"data has {r} covariance eigenvalue(s) exactly 1/2 and no mean offset along them: "
-            f"chi2(p_inf || p) is finite ((1 - alpha) e^(r t0 / 2) = {ratio:.6g} < 1, THEORY.md "
-            "§8) but its series converges too slowly to be summed here; perturb the covariance"
+    if np.any(vec[:, edge].T @ data.mean != 0.0):
+        return (
+            f"the data's covariance has {r} eigenvalue(s) exactly 1/2 and its mean is offset "
+            "along them: the age-k terms grow like exp(c e^(k t0)) against the weights "
+            "alpha (1 - alpha)^(k-1)"
         )
+    ratio = (1.0 - alpha) * math.exp(0.5 * r * t0)
+    if ratio >= 1.0:
+        return (
+            f"the data's covariance has {r} eigenvalue(s) exactly 1/2: the age-k terms grow "
+            f"like e^(k t0 / 2) per such direction and (1 - alpha) e^(r t0 / 2) = {ratio:.6g} "
+            ">= 1, so the series diverges"
+        )
+    raise OracleDomainError(
+        f"data has {r} covariance eigenvalue(s) exactly 1/2 and no mean offset along them: "
+        f"chi2(p_inf || p) is finite ((1 - alpha) e^(r t0 / 2) = {ratio:.6g} < 1, THEORY.md "
+        "§8) but its series converges too slowly to be summed here; perturb the covariance"
+    )
