@@ -155,13 +155,6 @@ class LinearGaussianOracle:
         lam, vec = np.linalg.eigh(data.cov)
         self._lam, self._vec = lam, vec
 
-    def _initial(self) -> tuple[FloatArray, FloatArray]:
-        d = self.data.dim
-        if self.diffusion.init == "standard":
-            return np.zeros(d), np.eye(d)
-        start = ou_transition(self.data, self.diffusion.T)
-        return np.array(start.mean), np.array(start.cov)
-
     def solve(self, scale: float = 1.0, *, rtol: float = RTOL) -> LinearSolution:
         """Solve the moment, sensitivity and energy equations for the error times ``scale``.
 
