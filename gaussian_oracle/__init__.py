@@ -62,6 +62,8 @@ Divergences
 -----------
 chi2, kl            -- chi-square and KL, returned as :class:`Estimate` (value, error, method).
 w2                  -- Wasserstein-2 (Bures) distance between Gaussians.
+wasserstein2, tv    -- W2 (Bures; quantile quadrature for 1-D mixtures) and total variation
+                       (exact CDFs between sign changes in 1-D, Monte Carlo above), as Estimates.
 chi2_tail_check     -- the exact finiteness rule for chi-square (see its module docstring).
 Estimate, Method, Kind -- every value with an error: exact, an estimate (s.e., bias) or a
                        lower bound, and how it was obtained (``Divergence`` is the same type).
@@ -74,6 +76,7 @@ OracleDomainError, OracleShapeError, NotPositiveDefiniteError, FinitenessUndecid
 """
 
 from ._diffusion import Diffusion
+from ._distances import tv, wasserstein2
 from ._divergence import Divergence, chi2, kl, w2
 from ._engine_grid import GridOracle, GridSolution
 from ._engines import (
@@ -211,8 +214,10 @@ __all__ = [
     "split_energies",
     "standard_init_endpoint",
     "supporting_engines",
+    "tv",
     "unregister_engine",
     "w2",
+    "wasserstein2",
 ]
 
 #: names of version 0.1 that now carry the package, kept resolvable for one release

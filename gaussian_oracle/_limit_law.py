@@ -65,6 +65,24 @@ class LimitLaw:
     truncation_tv: float
     chi2: Divergence
 
+    @property
+    def truncation_w2(self) -> float:
+        """An upper bound on ``W2(law, p_inf)``: with ``eps = (1 - alpha)^K``, ``p_inf = (1 -
+        eps) law + eps rho`` (``rho`` the omitted ages), so coupling ``law``'s surplus ``eps``
+        with ``rho`` gives ``W2^2 <= 2 eps (E_rho |x|^2 + E_law |x|^2)``; every age's second
+        moment lies between age 1's and ``d`` (the components move monotonically towards
+        ``N(0, I)``), so ``E_rho |x|^2`` is at most the largest kept one or ``d``."""
+        return truncation_w2(self.law, self.truncation_tv)
+
+
+def truncation_w2(law: GaussianMixture, left: float) -> float:
+    """:attr:`LimitLaw.truncation_w2` of a truncated limit law ``law`` that leaves out the
+    weight ``left``."""
+    moments = np.sum(law.means**2, axis=1) + np.trace(law.covs, axis1=1, axis2=2)
+    tail = max(float(np.max(moments)), float(law.dim))
+    kept = float(np.sum(law.weights * moments))
+    return float(np.sqrt(2.0 * left * (tail + kept)))
+
 
 def _ages_needed(alpha: float, tol: float) -> int:
     if alpha == 1.0:
@@ -135,15 +153,24 @@ def limit_law(
     alpha = check_scalar("alpha", alpha, low=0.0, high=1.0, low_open=True)
     t0 = check_scalar("t0", t0, low=0.0, low_open=True)
     tol = check_scalar("tol", tol, low=0.0, high=0.5, low_open=True)
+    law, c, left = limit_mixture(data, alpha, t0, tol)
+    div = _chi2_of_limit(law, data, as_mixture(data), c, left, (t0, alpha), (n_samples, rng))
+    return LimitLaw(law, alpha, t0, len(c), left, div)
+
+
+def limit_mixture(
+    data: Any, alpha: float, t0: float, tol: float
+) -> tuple[GaussianMixture, np.ndarray, float]:
+    """The truncated limit law alone (validated arguments): ``(law, c, left)`` with ``c =
+    e^{-k t0}`` of the ages kept and ``left`` the weight left out (no chi2 is computed: for
+    callers that need the law where chi2 has no route, such as §8's convergent boundary)."""
     k = _ages_needed(alpha, tol)
     ages = np.arange(1, k + 1, dtype=np.float64)
     weights = alpha * np.exp((ages - 1.0) * math.log1p(-alpha)) if alpha < 1.0 else np.ones(1)
     c = np.exp(-ages * t0)
-    base = as_mixture(data)
-    law = _aged(base, c, weights)
+    law = _aged(as_mixture(data), c, weights)
     left = 0.0 if alpha == 1.0 else math.exp(k * math.log1p(-alpha))
-    div = _chi2_of_limit(law, data, base, c, left, (t0, alpha), (n_samples, rng))
-    return LimitLaw(law, alpha, t0, k, left, div)
+    return law, c, left
 
 
 def _chi2_of_limit(

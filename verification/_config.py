@@ -46,7 +46,16 @@ __all__ = [
 ]
 
 SECTIONS = ("data", "diffusion", "error", "recursion")
-_RECURSION = {"alpha", "generations", "learner", "learners", "eta_paths", "eta_steps", "seed"}
+_RECURSION = {
+    "alpha",
+    "generations",
+    "learner",
+    "learners",
+    "eta_paths",
+    "eta_steps",
+    "seed",
+    "t0_schedule",
+}
 
 
 def table(config: Any, name: str, allowed: set[str]) -> dict[str, Any]:
@@ -207,7 +216,22 @@ def instance_from_config(config: Any) -> Instance:
         eta_steps=int(rec.get("eta_steps", 100)),
         seed=int(rec.get("seed", 0)),
         notes=str(config.get("notes", "")),
+        t0_schedule=_t0_schedule(rec),
     )
+
+
+def _t0_schedule(rec: dict[str, Any]) -> tuple[float, ...] | None:
+    raw = rec.get("t0_schedule")
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in raw
+    ):
+        raise VerificationError(
+            f"config [recursion] t0_schedule={raw!r} must be a list of positive numbers, one per "
+            "generation"
+        )
+    return tuple(float(v) for v in raw)
 
 
 def instance_to_config(inst: Instance) -> dict[str, Any]:
@@ -233,6 +257,8 @@ def instance_to_config(inst: Instance) -> dict[str, Any]:
     else:
         rec["learners"] = configs
     rec.update(eta_paths=inst.eta_paths, eta_steps=inst.eta_steps, seed=inst.seed)
+    if inst.t0_schedule is not None:
+        rec["t0_schedule"] = list(inst.t0_schedule)
     out["recursion"] = rec
     if inst.notes:
         out["notes"] = inst.notes

@@ -29,8 +29,8 @@ def curated_instances(generations: int = 12) -> list[Instance]:
       ``eta = 0`` exactly and every lower bound is vacuous;
     * a large error (``eps_star2 > 1``): outside the perturbative hypotheses;
     * recursions in d = 1: a constant bias (non-summable errors: a floor), a geometrically
-      decaying bias (summable: the literal Thm 4.2 display fails), and the exact score (early
-      stopping only).
+      decaying bias (summable: the literal Thm 4.2 display fails), the exact score (early
+      stopping only) and the exact score under an annealed truncation schedule.
 
     ``generations`` (an integer >= 2) is the length of the recursions: the checks of the
     accumulated statements compare halves and thirds of a run.
@@ -54,7 +54,7 @@ def curated_instances(generations: int = 12) -> list[Instance]:
         )
 
     def rec(
-        label: str, data: Gaussian, alpha: float, learners: Any, notes: str
+        label: str, data: Gaussian, alpha: float, learners: Any, notes: str, t0: Any = None
     ) -> RecursionInstance:
         return RecursionInstance(
             label=label,
@@ -63,6 +63,7 @@ def curated_instances(generations: int = 12) -> list[Instance]:
             learners=tuple(learners),
             diffusion=exact,
             notes=notes,
+            t0_schedule=t0,
         )
 
     out: list[Instance] = [
@@ -110,6 +111,14 @@ def curated_instances(generations: int = 12) -> list[Instance]:
             0.3,
             [ExactScore()] * n,
             "no score error: early stopping alone moves D_i (eps_star2 = 0)",
+        ),
+        rec(
+            "annealed-exact-score",
+            data1,
+            0.3,
+            [ExactScore()] * n,
+            "annealed truncation t0^(k) = 0.02 * 0.6^k: D_i -> 0 (THEORY.md §8)",
+            t0=tuple(0.02 * 0.6**k for k in range(n)),
         ),
     ]
     return out

@@ -123,7 +123,9 @@ class RecursionInstance:
     """Many generations: Gaussian data, a learner (or schedule of learners), alpha.
 
     :func:`evaluate` runs the recursion once (with ``I_i``, ``eps_star2_i`` and ``eta_i``);
-    under exact init its laws and ``D_i`` are exact.
+    under exact init its laws and ``D_i`` are exact. ``t0_schedule`` (one early-stopping time
+    per generation, THEORY.md §8: annealed truncation) replaces ``diffusion.t0`` generation by
+    generation when given.
     """
 
     label: str
@@ -135,6 +137,14 @@ class RecursionInstance:
     eta_steps: int = 100
     seed: int = 0
     notes: str = field(default="")
+    t0_schedule: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.t0_schedule is not None and len(self.t0_schedule) != len(self.learners):
+            raise VerificationError(
+                f"t0_schedule has {len(self.t0_schedule)} entries; it needs one per generation "
+                f"({len(self.learners)})"
+            )
 
     @property
     def generations(self) -> int:
@@ -158,6 +168,7 @@ class RecursionInstance:
             eta_steps=self.eta_steps,
             n_samples=20_000,
             compute="all",  # the checks read every quantity (small instances: cheap)
+            t0=None if self.t0_schedule is None else list(self.t0_schedule),
         )
 
     def describe(self) -> dict[str, Any]:
@@ -175,6 +186,7 @@ class RecursionInstance:
             "t0": self.diffusion.t0,
             "init": self.diffusion.init,
             "notes": self.notes,
+            **({} if self.t0_schedule is None else {"t0_schedule": list(self.t0_schedule)}),
         }
 
 

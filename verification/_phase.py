@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -47,6 +47,8 @@ from gaussian_oracle import Diffusion
 
 from ._errors import VerificationError, integer, number
 from ._phase_data import _COLUMNS, _PARAM, D_RESOLUTION, KINDS, PhaseDiagram
+from ._phase_limit import LimitPhaseDiagram, limit_phase_diagram
+from ._shift_recursion import _shifts, shift_recursion_D
 
 __all__ = ["KINDS", "PhaseDiagram", "phase_diagram"]
 
@@ -103,50 +105,6 @@ def _schedule_at(kind: str, value: float, eps0_2: float, schedule: Schedule) -> 
     return schedule
 
 
-def _shifts(energies: np.ndarray, diffusion: Diffusion, bias: str) -> np.ndarray:
-    """The learner's shifts ``b_i`` whose score energy on ``N(0, 1)`` is ``energies[i]``."""
-    kappa = math.exp(-diffusion.t0) - math.exp(-diffusion.T)  # energy of a unit shift of N(0,1)
-    b = np.sqrt(energies / kappa)
-    if bias == "alternating":
-        b = b * np.where(np.arange(b.size) % 2 == 0, 1.0, -1.0)
-    return b
-
-
-def shift_recursion_D(
-    b: np.ndarray, alphas: np.ndarray, t0: float, every: bool = False
-) -> np.ndarray:
-    """Exact ``D_n = chi2(p_hat_n || N(0, 1))`` of the shift recursion, for all ``alphas`` at once.
-
-    Data ``N(0, 1)``, exact init, learner ``x -> x + b_i``: the OU transition over ``t0`` maps
-    ``N(m, 1)`` to ``N(c m, 1)`` with ``c = e^{-t0 / 2}``, so ``p_hat_n`` is a mixture of unit
-    Gaussians, one per generation ``k < n`` at which fresh data entered: mean
-    ``mu_k = sum_{j=k}^{n-1} c^{n-j} b_j``, weight ``alpha (1 - alpha)^{n-1-k}`` (``(1 -
-    alpha)^{n-1}`` for ``k = 0``, which also carries ``p_hat_0 = p``). Against ``N(0, 1)``,
-    ``log int N_k N_l / N_0 = mu_k mu_l`` exactly, so ``D_n = w^T expm1(mu mu^T) w``, which
-    keeps its relative accuracy for tiny values (``inf`` where the finite value is beyond
-    float64, as the oracle's method "overflow"). The means do not depend on ``alpha``: one
-    ``n x n`` matrix serves every ``alpha``. Returns ``(len(alphas),)`` for ``n = len(b)``, or
-    ``(len(alphas), len(b))`` with ``every`` (``D_1 .. D_N``). THEORY.md §2; checked against
-    :func:`gaussian_oracle.run_recursion` in the tests.
-    """
-    c = math.exp(-0.5 * t0)
-    a = np.asarray(alphas, dtype=float)[:, None]
-    out = np.empty((a.shape[0], b.size))
-    mu = np.zeros(0)
-    for n in range(1, b.size + 1):
-        mu = c * (np.append(mu, 0.0) + b[n - 1])  # components born at k = 0 .. n-1
-        if not every and n < b.size:
-            continue
-        age = (n - 1 - np.arange(n))[None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(age == n - 1, (1.0 - a) ** age, a * (1.0 - a) ** age)
-        ww = w[:, :, None] * w[:, None, :]
-        with np.errstate(over="ignore", invalid="ignore"):  # beyond float64: inf, as the oracle
-            terms = np.where(ww > 0.0, ww * np.expm1(np.outer(mu, mu))[None], 0.0)
-        out[:, n - 1] = np.sum(terms, axis=(1, 2))
-    return out if every else out[:, -1]
-
-
 def _oracle_columns(
     kind: str,
     a: np.ndarray,
@@ -181,7 +139,38 @@ def _oracle_columns(
     return d_col, b_col
 
 
-def phase_diagram(
+@overload
+def phase_diagram(kind: Literal["limit"], **kwargs: Any) -> LimitPhaseDiagram: ...
+
+
+@overload
+def phase_diagram(kind: str = "geometric", **kwargs: Any) -> PhaseDiagram: ...
+
+
+def phase_diagram(kind: str = "geometric", **kwargs: Any) -> Any:
+    """Regime phase diagram over ``alpha`` and one schedule parameter (:func:`regime_diagram`),
+    or for ``kind="limit"`` the limit law of early stopping over ``alpha x t0``
+    (:func:`verification._phase_limit.limit_phase_diagram`: ``data``, ``alphas``, ``values``
+    as the ``t0`` axis, ``points``, ``progress``).
+
+    Examples
+    --------
+    >>> phase_diagram("limit", alphas=[0.2, 0.9], values=[0.1, 1.0]).summary()["infinite"]
+    1
+    """
+    if kind == "limit":
+        extra = sorted(set(kwargs) - {"data", "alphas", "values", "points", "progress"})
+        if extra:
+            raise VerificationError(f"kind='limit' takes no {extra[0]!r} (its axes: alpha, t0)")
+        if "values" in kwargs:
+            kwargs["t0s"] = kwargs.pop("values")
+        return limit_phase_diagram(**kwargs)
+    if "data" in kwargs:
+        raise VerificationError(f"data applies to kind='limit', not {kind!r}")
+    return regime_diagram(kind, **kwargs)
+
+
+def regime_diagram(
     kind: str = "geometric",
     *,
     alphas: Any = None,
@@ -250,7 +239,7 @@ def phase_diagram(
     >>> s["claimed"], s["exceeded"], s["alpha"], round(s["C_bias_needed"], 3)
     (2, 1, 0.2, 0.125)
     """
-    if kind not in KINDS:
+    if kind not in KINDS[:-1]:
         raise VerificationError(f"kind={kind!r} must be one of {', '.join(KINDS)}")
     if bias not in ("aligned", "alternating"):
         raise VerificationError(f"bias={bias!r} must be 'aligned' or 'alternating'")

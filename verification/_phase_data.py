@@ -17,14 +17,15 @@ from ._output import Staging, atomic_write, check_output_folder
 
 __all__ = ["FORMATS", "KINDS", "PhaseDiagram"]
 
-#: the diagrams :func:`phase_diagram` draws
-KINDS = ("floor", "geometric", "power-law", "horizon")
+#: the diagrams :func:`phase_diagram` draws ("limit": :mod:`verification._phase_limit`, its own
+#: columns)
+KINDS = ("floor", "geometric", "power-law", "horizon", "limit")
 
 #: figure formats :meth:`PhaseDiagram.save` writes
 FORMATS = ("png", "svg", "pdf")
 
 #: name of the second axis per kind (the column of the tidy data)
-_PARAM = {"floor": "eps2", "geometric": "r", "power-law": "p", "horizon": "N"}
+_PARAM = {"floor": "eps2", "geometric": "r", "power-law": "p", "horizon": "N", "limit": "t0"}
 
 #: below this both ``D_N`` and the bound are at the round-off of the oracle's closed form
 #: (``expm1`` of a log-sum of O(1) terms: absolute error ~1e-15 times the number of components)
@@ -149,7 +150,7 @@ class PhaseDiagram:
                 body.append(line)
         reader = csv.reader(body)
         header = next(reader, None)
-        if header is None or tuple(header) != _COLUMNS or meta.get("kind") not in KINDS:
+        if header is None or tuple(header) != _COLUMNS or meta.get("kind") not in KINDS[:-1]:
             raise VerificationError(
                 f"{path}: not a phase-diagram CSV written by PhaseDiagram.to_csv"
             )

@@ -62,6 +62,7 @@ def markdown(self: Report) -> str:
         "",
     ]
     out += _findings(self)
+    out += _early_stopping(self)
     out += ["", "## Statements", ""]
     for cid, check in CHECKS.items():
         out.append(f"- `{cid}` ({check.reference}): {check.statement}")
@@ -84,6 +85,35 @@ def markdown(self: Report) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+#: the checks of THEORY.md §8 (derived in this project, consistent with [KTV26b]'s abstract)
+_LIMIT_CHECKS = ("limit-law-modes", "limit-law-tv", "annealed-modes", "w2-ball")
+
+
+def _early_stopping(self: Report) -> list[str]:
+    """The section on early stopping alone: the §8 checks' measured values per instance, and
+    the annealing study (an observation)."""
+    out = [
+        "",
+        "## Early stopping alone: the limit law (THEORY.md §8)",
+        "",
+        "Derived in this project (THEORY.md §8), consistent with the abstract of [KTV26b] "
+        "(arXiv:2606.13796), not that paper's theorems. The exact-score recursion approaches "
+        "the limit law p_inf (Hermite modes at (1 - alpha) lambda_n each, TV at least by "
+        "1 - alpha); annealed truncation removes the compounding; with learner errors W2 stays "
+        "in the ball delta / (1 - kappa).",
+        "",
+    ]
+    rows = [r for r in self.results if r.check in _LIMIT_CHECKS and r.status != "outside"]
+    for r in rows:
+        out.append(f"- `{r.check}` on `{r.instance}`: **{r.status}** — {r.note}")
+    if not rows:
+        out.append("- no instance of this run is inside these checks' hypotheses")
+    if self.annealing is not None:
+        out += ["", "### Annealing and the Fisher information (an observation)", ""]
+        out += self.annealing.markdown()
+    return out
 
 
 def _findings(self: Report) -> list[str]:

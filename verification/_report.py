@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ._checks import CHECKS, CheckResult, Constants
+from ._limit_study import AnnealingStudy
 from ._phase import PhaseDiagram
 from ._readings import readings
 
@@ -38,6 +39,8 @@ class Report:
         ``label -> (D_i, c2 S_N + C_bias, floor)`` arrays for the accumulation figure.
     phase : PhaseDiagram or None
         The default regime phase diagram (geometric schedules) with the oracle's ``D_N``.
+    annealing : AnnealingStudy or None
+        The Fisher-information study of annealed truncation (THEORY.md §8; an observation).
     """
 
     profile: str
@@ -48,6 +51,7 @@ class Report:
     elapsed: float
     trajectories: dict[str, dict[str, list[float]]]
     phase: PhaseDiagram | None = None
+    annealing: AnnealingStudy | None = None
 
     def summary(self) -> list[dict[str, Any]]:
         """One row per check: counts by status, worst margin, best tightness, and whether the
@@ -136,6 +140,7 @@ class Report:
             "results": [r.as_dict() for r in self.results],
             "instances": self.instances,
             "phase": None if self.phase is None else self.phase.summary(),
+            "annealing": None if self.annealing is None else self.annealing.to_json(),
         }
 
     def to_markdown(self) -> str:

@@ -23,6 +23,7 @@ from ._errors import VerificationError, integer
 from ._families import draw_distinct, generation_family, recursion_family
 from ._field_instances import field_instances, grid_recursions
 from ._instances import Instance, RecursionInstance
+from ._limit_study import annealing_study
 from ._phase import phase_diagram
 from ._report import Report
 from ._runner import Task, run_tasks
@@ -177,6 +178,15 @@ def _verify(
         if progress is None
         else lambda done, _, label: progress(len(instances) + done, total, f"phase {label}"),
     )
+    annealing = annealing_study()  # 1-D, ~1 s: the same small study in every profile
     return Report(
-        profile, seed, k, tuple(results), described, time.perf_counter() - start, curves, phase
+        profile,
+        seed,
+        k,
+        tuple(results),
+        described,
+        time.perf_counter() - start,
+        curves,
+        phase,
+        annealing,
     )

@@ -20,6 +20,7 @@ from verification import CHECKS, curated_instances, run_check
 from verification._instances import RecursionEvaluation, evaluate
 
 INSTANCES = {i.label: i for i in curated_instances(generations=12)}
+_real_mode_errors, _real_w2_ball = B.mode_errors, B.w2_ball
 
 
 def _scaled(divs: Any, factor: float) -> tuple[Any, ...]:
@@ -128,6 +129,24 @@ CONTROLS: dict[str, Control] = {
         "exact-score",
         "mode rate (1 - alpha) lambda_n -> 1.01 x",
         bound=("mode_contraction", lambda n, a, t: 1.01 * (1 - a) * np.exp(-0.5 * n * t)),
+    ),
+    "limit-law-tv": Control(
+        "exact-score",
+        "TV factor 1 - alpha -> 0.9 (1 - alpha)",
+        bound=("tv_contraction", lambda i, a: 0.9 * (1 - np.asarray(a)) ** np.asarray(i)),
+    ),
+    "annealed-modes": Control(
+        "annealed-exact-score",
+        "the schedule read one generation late",
+        bound=(
+            "mode_errors",
+            lambda n, a, t, g=None, **kw: _real_mode_errors(n, a, [t[0], *t[:-1]], g, **kw),
+        ),
+    ),
+    "w2-ball": Control(
+        "decaying-bias",
+        "ball 0.9 x",
+        bound=("w2_ball", lambda *args, **kw: 0.9 * _real_w2_ball(*args, **kw)),
     ),
     "thm-4.2-literal": Control(
         "decaying-bias",

@@ -205,7 +205,7 @@ def test_horizon_figure_draws_the_memory_line():
 
 
 def test_every_kind_runs_on_a_tiny_grid():
-    for kind in KINDS:
+    for kind in (k for k in KINDS if k != "limit"):  # "limit": tests/verification/test_phase_limit
         pd = phase_diagram(kind, points=2, horizon=3)
         assert pd.data["alpha"].size == (2 * 3 if kind == "horizon" else 4)
         assert np.all(np.isfinite(pd.data["S"]) | (pd.data["alpha"] == 0))

@@ -33,7 +33,7 @@ def add_parser(sub: Any) -> None:
         metavar="KIND",
         default="geometric",
         help="one of %(choices)s; second axis: error floor eps^2, decay rate r, exponent p, "
-        "or generation N",
+        "or generation N; 'limit': the limit law of early stopping over alpha x t0",
     )
     pha.add_argument("--out", default="phase-diagrams", help="output folder")
     pha.add_argument(
@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--schedule and --rate apply to --kind horizon, not {args.kind}")
     if args.kind == "floor" and args.eps0_2 is not None:
         raise UsageError("--eps0-2 has no effect with --kind floor (the axis is eps^2 itself)")
+    if args.kind == "limit":
+        return _run_limit(args)
     out = out_folder(args)
     try:
         kwargs: dict[str, object] = {}
@@ -124,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
             oracle=not args.no_oracle,
             bias=args.bias,
             progress=None if args.quiet else Progress(name="phase", unit="grid points"),
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
     except ValueError as exc:  # the library's validation errors
         raise UsageError(str(exc)) from exc
@@ -142,5 +144,31 @@ def run(args: argparse.Namespace) -> int:
             if ph["exceeded"]
             else ""
         )
+    )
+    return 0
+
+
+def _run_limit(args: argparse.Namespace) -> int:
+    """``--kind limit``: the limit law of early stopping over alpha x t0 (its own axes)."""
+    from .._phase import phase_diagram
+
+    if args.no_oracle or args.eps0_2 is not None:
+        raise UsageError("--no-oracle and --eps0-2 do not apply to --kind limit (axes alpha, t0)")
+    out = out_folder(args)
+    try:
+        diagram = phase_diagram(
+            "limit",
+            points=args.points,
+            progress=None if args.quiet else Progress(name="phase", unit="rows"),
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    paths = diagram.save(out, format=args.format)
+    s = diagram.summary()
+    print(f"wrote {', '.join(str(p) for p in paths)}")
+    print(
+        f"limit law of N(0, 1/2) (THEORY.md §8): chi2(p_inf || p) infinite at {s['infinite']} "
+        f"of {s['points']} points (where (1 - alpha) e^(t0/2) >= 1), finite but not summed at "
+        f"{s['not_summed']}; W2(p_inf, p) from {s['w2_min']:.3g} to {s['w2_max']:.3g}"
     )
     return 0
