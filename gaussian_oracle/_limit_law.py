@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from ._divergence import Divergence, chi2
+from ._divergence import Divergence, chi2, kl
 from ._errors import OracleDomainError
+from ._grid_law import GridLaw
 from ._law_tools import as_mixture, check_law
 from ._laws import Gaussian, GaussianMixture
 from ._validation import check_scalar
@@ -46,9 +47,9 @@ class LimitLaw:
 
     Attributes
     ----------
-    law : GaussianMixture
+    law : GaussianMixture or GridLaw
         Ages ``1 .. K`` (``ages`` records each component's), weights ``alpha (1 - alpha)^{k-1}``
-        renormalised over the ages kept.
+        renormalised over the ages kept; a :class:`GridLaw` on the data's box for grid data.
     alpha, t0 : float
     ages : int
         ``K``.
@@ -56,14 +57,17 @@ class LimitLaw:
         ``(1 - alpha)^K``, an upper bound on ``TV(law, p_inf)``.
     chi2 : Divergence
         ``chi2(p_inf || data)`` of the untruncated law, with the omitted ages in ``abs_error``.
+    data : law
+        The data ``p`` (for :meth:`kl`).
     """
 
-    law: GaussianMixture
+    law: Any  # GaussianMixture, or GridLaw for grid data
     alpha: float
     t0: float
     ages: int
     truncation_tv: float
     chi2: Divergence
+    data: Any = None
 
     @property
     def truncation_w2(self) -> float:
@@ -72,7 +76,65 @@ class LimitLaw:
         with ``rho`` gives ``W2^2 <= 2 eps (E_rho |x|^2 + E_law |x|^2)``; every age's second
         moment lies between age 1's and ``d`` (the components move monotonically towards
         ``N(0, I)``), so ``E_rho |x|^2`` is at most the largest kept one or ``d``."""
+        if isinstance(self.law, GridLaw):  # ages' second moments lie between p's and d
+            d, m = self.law.dim, self.data
+            tail = max(float(m.mean @ m.mean + np.trace(m.cov)), float(d))
+            kept = float(self.law.mean @ self.law.mean + np.trace(self.law.cov))
+            return float(np.sqrt(2.0 * self.truncation_tv * (tail + kept)))
         return truncation_w2(self.law, self.truncation_tv)
+
+    def kl(self, *, n_samples: int = 200_000, rng: np.random.Generator | None = None) -> Divergence:
+        """``KL(p_inf || p)`` of the untruncated law (always finite): ``KL(law || p)`` (closed
+        form, cubature in 1-D/2-D, Monte Carlo above, as :func:`gaussian_oracle.kl`), with the
+        truncation in ``abs_error``: for ``p_inf = (1 - eps) law + eps rho``, convexity and the
+        mixing-entropy bound give ``|KL(p_inf) - KL(law)| <= eps (KL(law) + KL(rho)) + H(eps)``
+        (``H`` the binary entropy), and ``KL(rho) <= sup_k KL(P_{k t0} p || p)``, taken on the
+        grid of the age continuum that :attr:`chi2` uses.
+
+        Examples
+        --------
+        >>> lim = limit_law(Gaussian(0.0, 0.8), alpha=0.5, t0=0.1)
+        >>> k = lim.kl()
+        >>> k.method, bool(0 < k.value < lim.chi2.value), bool(k.abs_error < 1e-9)
+        ('quadrature', True, True)
+        """
+        on_grid = isinstance(self.law, GridLaw)
+        if on_grid:
+            from ._limit_grid import grid_aged
+
+            base = self.law.kl(self.data)
+        else:
+            base = kl(self.law, self.data, n_samples=n_samples, rng=rng)
+        eps = self.truncation_tv
+        if eps == 0.0:
+            return base
+        exact = base.method in ("closed-form", "quadrature", "grid")
+        grid = np.linspace(0.0, math.exp(-self.t0), _TAIL_POINTS if exact else 2)
+        if on_grid:
+            sup = max(grid_aged(self.data, float(c)).kl(self.data).value for c in grid)
+        else:
+            mixture = as_mixture(self.data)
+            sup = max(
+                kl(
+                    _aged(mixture, np.array([c]), np.ones(1)),
+                    self.data,
+                    n_samples=n_samples,
+                    rng=rng,
+                ).value
+                for c in grid
+            )
+        entropy = -eps * math.log(eps) - (1.0 - eps) * math.log1p(-eps)
+        omitted = eps * (base.value + sup) + entropy
+        return Divergence(
+            base.value,
+            float(base.abs_error + omitted),
+            base.method,
+            f"p_inf truncated after {self.ages} ages (weight left out {eps:.2g}); the omitted "
+            f"ages move KL by at most {omitted:.2g} (convexity, mixing entropy)",
+            base.n_samples,
+            base.bias,
+            "estimate",
+        )
 
 
 def truncation_w2(law: GaussianMixture, left: float) -> float:
@@ -122,8 +184,9 @@ def limit_law(
 
     Parameters
     ----------
-    data : Gaussian or GaussianMixture
-        The data law ``p``.
+    data : Gaussian, GaussianMixture or GridLaw
+        The data law ``p``; for a grid law (1-D/2-D) the limit law is a grid law on the same
+        box and its divergences are grid quadratures (:mod:`gaussian_oracle._limit_grid`).
     alpha : float, in (0, 1]
         Fresh-data fraction.
     t0 : float, > 0
@@ -149,13 +212,18 @@ def limit_law(
     >>> limit_law(Gaussian(0.0, 0.4), alpha=0.5, t0=0.1).chi2.value   # variance < 1/2
     inf
     """
-    data = check_law("data", data)
+    if not isinstance(data, GridLaw):
+        data = check_law("data", data)
     alpha = check_scalar("alpha", alpha, low=0.0, high=1.0, low_open=True)
     t0 = check_scalar("t0", t0, low=0.0, low_open=True)
     tol = check_scalar("tol", tol, low=0.0, high=0.5, low_open=True)
+    if isinstance(data, GridLaw):
+        from ._limit_grid import grid_limit_law
+
+        return cast(LimitLaw, grid_limit_law(data, alpha, t0, tol))
     law, c, left = limit_mixture(data, alpha, t0, tol)
     div = _chi2_of_limit(law, data, as_mixture(data), c, left, (t0, alpha), (n_samples, rng))
-    return LimitLaw(law, alpha, t0, len(c), left, div)
+    return LimitLaw(law, alpha, t0, len(c), left, div, data)
 
 
 def limit_mixture(

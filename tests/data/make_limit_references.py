@@ -8,7 +8,8 @@ is ``N(sqrt(c) m, c S + (1 - c) I)`` with ``c = e^{-k t0}``, which shares the ei
 ``S``; in that basis every pair integral ``int N_j N_k / p`` is a product of 1-D integrals (the
 textbook Gaussian formula), and the double series over ages is summed until the weights fall
 below 1e-30. Mixture data in 1-D: ``int p_inf^2 / p - 1`` by mpmath quadrature of the truncated
-series. Each case stores its inputs and the reference as a decimal string.
+series; ``KL(p_inf || p)`` of every 1-D case by mpmath quadrature as well. Each case stores its
+inputs and the references as decimal strings.
 """
 
 from __future__ import annotations
@@ -69,9 +70,9 @@ def gaussian_reference(mean, cov, alpha, t0):
         return mp.nstr(total, 30)
 
 
-def mixture_reference(weights, means, variances, alpha, t0):
-    """chi2(p_inf || p) for 1-D mixture data by mpmath quadrature (ages to (1 - alpha)^K <
-    1e-18, below what a 1e-10 comparison sees)."""
+def mixture_reference(weights, means, variances, alpha, t0, what="chi2"):
+    """chi2(p_inf || p) (or KL) for 1-D mixture data by mpmath quadrature (ages to (1 -
+    alpha)^K < 1e-18, below what a 1e-10 comparison sees)."""
     with mp.workdps(25):
         k_max = math.ceil(math.log(1e-18) / math.log1p(-alpha))
         ws, ms, vs = [], [], []
@@ -87,11 +88,12 @@ def mixture_reference(weights, means, variances, alpha, t0):
                 w * mp.npdf(x, mu, mp.sqrt(v)) for w, mu, v in zip(law_w, law_m, law_v, strict=True)
             )
 
-        value = mp.quad(
-            lambda x: dens(x, ws, ms, vs) ** 2 / dens(x, weights, means, variances),
-            [-mp.inf, -3, -1, 0, 1, 3, mp.inf],
-        )
-        return mp.nstr(value - 1, 20)
+        def integrand(x):
+            a, b = dens(x, ws, ms, vs), dens(x, weights, means, variances)
+            return a * a / b if what == "chi2" else a * mp.log(a / b)
+
+        value = mp.quad(integrand, [-mp.inf, -3, -1, 0, 1, 3, mp.inf])
+        return mp.nstr(value - 1 if what == "chi2" else value, 20)
 
 
 CASES_GAUSSIAN = [
@@ -111,13 +113,20 @@ def main() -> None:
     out = {"gaussian": [], "mixture": []}
     for case in CASES_GAUSSIAN:
         ref = gaussian_reference(case["mean"], case["cov"], case["alpha"], case["t0"])
-        out["gaussian"].append({**case, "chi2": ref})
+        extra = {}
+        if len(case["mean"]) == 1:
+            m, v = case["mean"][0], case["cov"][0][0]
+            extra["kl"] = mixture_reference([1.0], [m], [v], case["alpha"], case["t0"], "kl")
+        out["gaussian"].append({**case, "chi2": ref, **extra})
         print(case["alpha"], case["t0"], len(case["mean"]), ref)
     for case in CASES_MIXTURE:
         ref = mixture_reference(
             case["weights"], case["means"], case["variances"], case["alpha"], case["t0"]
         )
-        out["mixture"].append({**case, "chi2": ref})
+        kl_ref = mixture_reference(
+            case["weights"], case["means"], case["variances"], case["alpha"], case["t0"], "kl"
+        )
+        out["mixture"].append({**case, "chi2": ref, "kl": kl_ref})
         print(case, ref)
     OUT.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {OUT}")

@@ -23,6 +23,10 @@ def test_gaussian_data_to_1e_10(case):
     # the 1e-10 relative; the stated error covers the truncation (Cauchy-Schwarz)
     assert lim.chi2.value == pytest.approx(ref, rel=1e-10)
     assert abs(lim.chi2.value - ref) <= lim.chi2.abs_error + 1e-14 * ref
+    if "kl" in case:  # 1-D: KL of the untruncated law by mpmath quadrature
+        k = lim.kl()
+        assert k.value == pytest.approx(float(case["kl"]), rel=1e-10)
+        assert abs(k.value - float(case["kl"])) <= k.abs_error
 
 
 @pytest.mark.parametrize("case", REFS["mixture"], ids=lambda c: f"a{c['alpha']}-t{c['t0']}")
@@ -34,3 +38,6 @@ def test_mixture_data_to_1e_10(case):
     # cubature with its own error estimate (~1e-12 here) against 25-digit mpmath quadrature
     assert lim.chi2.value == pytest.approx(ref, rel=1e-10)
     assert abs(lim.chi2.value - ref) <= max(lim.chi2.abs_error, 1e-12 * ref)
+    k = lim.kl()
+    assert k.value == pytest.approx(float(case["kl"]), rel=1e-10)
+    assert abs(k.value - float(case["kl"])) <= k.abs_error

@@ -123,3 +123,17 @@ def test_annealing_study_json_round_trip_and_errors() -> None:
     ):
         with pytest.raises(VerificationError, match=match):
             annealing_study(**kwargs)
+
+
+def test_limit_law_modes_measures_the_gains_on_the_trajectory(monkeypatch) -> None:
+    import bounds as B
+    from verification._instances import evaluate
+
+    inst = CURATED["exact-score"]
+    r = run_check("limit-law-modes", inst)
+    # g_n from the last two generations alone (the mode recursion's fixed point), to 1e-10
+    assert r.status == "holds" and r.measured["gain_deviation"] < 1e-10
+    assert r.measured["excited_modes"] >= 3
+    real = B.hermite_gain
+    monkeypatch.setattr(B, "hermite_gain", lambda n, a, t: 1.001 * real(n, a, t))
+    assert run_check("limit-law-modes", evaluate(inst)).status == "fails"  # a 0.1% wrong gain

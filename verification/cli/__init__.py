@@ -6,7 +6,7 @@ Subcommands:
   §4 and §7 checked on curated and drawn oracle instances; prints the table, writes
   ``report.md``, ``report.json`` and figures. Exit 0 when every statement behaves as documented
   (the literal Thm 4.2 display failing included), 1 on an unexpected violation.
-* ``phase [--kind floor|geometric|power-law|horizon] [--out DIR] [--format png|svg|pdf]`` --
+* ``phase [--kind floor|geometric|power-law|horizon|limit] [--out DIR] [--format png|svg|pdf]`` --
   a regime phase diagram (:func:`verification.phase_diagram`): writes the figure and a CSV of
   its tidy data, prints where the oracle exceeds the additive Thm 4.2 bound. The horizon
   diagram takes ``--schedule constant|geometric|power-law``, ``--eps0-2`` and ``--rate``.
