@@ -30,6 +30,7 @@ from ._errors import OracleDomainError
 from ._grid_law import GridLaw
 from ._law_tools import as_mixture, check_law
 from ._laws import Gaussian, GaussianMixture
+from ._limit_boundary import boundary_chi2, boundary_diverges
 from ._validation import check_scalar
 
 __all__ = ["LimitLaw", "limit_law"]
@@ -230,8 +231,7 @@ def limit_mixture(
     data: Any, alpha: float, t0: float, tol: float
 ) -> tuple[GaussianMixture, np.ndarray, float]:
     """The truncated limit law alone (validated arguments): ``(law, c, left)`` with ``c =
-    e^{-k t0}`` of the ages kept and ``left`` the weight left out (no chi2 is computed: for
-    callers that need the law where chi2 has no route, such as §8's convergent boundary)."""
+    e^{-k t0}`` of the ages kept and ``left`` the weight left out (no chi2 is computed)."""
     k = _ages_needed(alpha, tol)
     ages = np.arange(1, k + 1, dtype=np.float64)
     weights = alpha * np.exp((ages - 1.0) * math.log1p(-alpha)) if alpha < 1.0 else np.ones(1)
@@ -258,11 +258,10 @@ def _chi2_of_limit(
     limit = Gaussian(np.zeros(d), np.eye(d))  # where the old ages go
     at_limit = chi2(limit, data)
     if at_limit.value == np.inf and at_limit.method == "tail-rule":
-        why = (
-            _boundary(data, t0, alpha)  # raises for the convergent boundary case
-            if isinstance(data, Gaussian)
-            else None
-        ) or (
+        edge = _boundary(data, t0, alpha, len(c)) if isinstance(data, Gaussian) else None
+        if isinstance(edge, Divergence):  # the convergent boundary case, summed
+            return edge
+        why = edge or (
             "the components of age k tend to N(0, I) as k -> inf, and N(0, I) has heavier "
             f"tails than the data ({at_limit.reason})"
         )
@@ -297,11 +296,12 @@ def _chi2_of_limit(
     )
 
 
-def _boundary(data: Gaussian, t0: float, alpha: float) -> str | None:
+def _boundary(data: Gaussian, t0: float, alpha: float, ages: int) -> str | Divergence | None:
     """THEORY.md §8's boundary case for Gaussian data (eigenvalues of ``S`` exactly 1/2, none
     below): the reason chi2 is infinite (a mean offset along them, or a divergent series), or
-    an error for the convergent case, whose slowly convergent series is not summed here. None
-    off the boundary (an eigenvalue below 1/2: heavier tails)."""
+    the summed value of the convergent series (:mod:`._limit_boundary`, which also corrects
+    §8's convergence condition). None off the boundary (an eigenvalue below 1/2: heavier
+    tails)."""
     lam, vec = np.linalg.eigh(data.cov)
     edge = lam == 0.5
     if np.any(lam < 0.5) or not np.any(edge):
@@ -313,15 +313,11 @@ def _boundary(data: Gaussian, t0: float, alpha: float) -> str | None:
             "along them: the age-k terms grow like exp(c e^(k t0)) against the weights "
             "alpha (1 - alpha)^(k-1)"
         )
-    ratio = (1.0 - alpha) * math.exp(0.5 * r * t0)
-    if ratio >= 1.0:
+    diverges, ratio = boundary_diverges(alpha, t0, r)
+    if diverges:
         return (
-            f"the data's covariance has {r} eigenvalue(s) exactly 1/2: the age-k terms grow "
-            f"like e^(k t0 / 2) per such direction and (1 - alpha) e^(r t0 / 2) = {ratio:.6g} "
-            ">= 1, so the series diverges"
+            f"the data's covariance has {r} eigenvalue(s) exactly 1/2: the diagonal terms "
+            f"w_k^2 int P_k^2 / p of the series grow like ((1 - alpha)^2 e^(r t0 / 2))^k and "
+            f"(1 - alpha)^2 e^(r t0 / 2) = {ratio:.6g} >= 1, so the series diverges"
         )
-    raise OracleDomainError(
-        f"data has {r} covariance eigenvalue(s) exactly 1/2 and no mean offset along them: "
-        f"chi2(p_inf || p) is finite ((1 - alpha) e^(r t0 / 2) = {ratio:.6g} < 1, THEORY.md "
-        "§8) but its series converges too slowly to be summed here; perturb the covariance"
-    )
+    return boundary_chi2(data, alpha, t0, ages)

@@ -105,6 +105,15 @@ def _early_stopping(self: Report) -> list[str]:
         "in the ball delta / (1 - kappa).",
         "",
     ]
+    out += [
+        "- *Correction to THEORY.md §8* (found here): on the boundary (a covariance eigenvalue "
+        "exactly 1/2, no offset along it) the series for chi2(p_inf || p) converges iff "
+        "(1 - alpha)^2 e^(r t0 / 2) < 1 (its diagonal terms w_k^2 int P_k^2 / p), not iff "
+        "(1 - alpha) e^(r t0 / 2) < 1 as §8 states (that is the condition of the convexity "
+        "bound sum_k w_k chi2(P_k p || p)); the oracle sums the series in between "
+        "(gaussian_oracle._limit_boundary; e.g. 2.96462 at alpha = 0.3, t0 = 1, against "
+        "200-digit mpmath).",
+    ]
     rows = [r for r in self.results if r.check in _LIMIT_CHECKS and r.status != "outside"]
     for r in rows:
         out.append(f"- `{r.check}` on `{r.instance}`: **{r.status}** — {r.note}")

@@ -39,13 +39,17 @@ def _pair_log_integral(mj, vj, mk, vk, m, s):
     )
 
 
-def gaussian_reference(mean, cov, alpha, t0):
-    """chi2(p_inf || N(mean, cov)) by the factorised double series (module docstring)."""
+def gaussian_reference(mean, cov, alpha, t0, k_max=None):
+    """chi2(p_inf || N(mean, cov)) by the factorised double series (module docstring); on the
+    boundary (an eigenvalue 1/2) ``k_max`` ages, with the working precision raised so that the
+    textbook formula's ``1/v_j + 1/v_k - 1/s`` keeps 40 digits at ``u = e^{-k_max t0}``."""
     lam, vec = np.linalg.eigh(np.atleast_2d(cov))
     rot = vec.T @ np.atleast_1d(mean)
-    with mp.workdps(DPS):
+    dps = DPS if k_max is None else DPS + math.ceil(k_max * t0 / math.log(10))
+    with mp.workdps(dps):
         a, t = mp.mpf(alpha), mp.mpf(t0)
-        k_max = math.ceil(math.log(1e-30) / math.log1p(-alpha)) if alpha < 1 else 1
+        if k_max is None:
+            k_max = math.ceil(math.log(1e-30) / math.log1p(-alpha)) if alpha < 1 else 1
         ages = []
         for k in range(1, k_max + 1):
             c = mp.e ** (-k * t)
@@ -103,6 +107,13 @@ CASES_GAUSSIAN = [
     {"mean": [0.5, -0.3], "cov": [[1.2, 0.3], [0.3, 0.7]], "alpha": 0.3, "t0": 0.2},
     {"mean": [0.2] * 10, "cov": (0.8 * np.eye(10)).tolist(), "alpha": 0.5, "t0": 0.02},
 ]
+#: THEORY.md §8's convergent boundary (eigenvalue 1/2, no offset along it): summed to K ages,
+#: with (1 - alpha)^K e^(K t0 / 4) < 1e-18 (the Cauchy-Schwarz tail of gaussian_oracle's sum)
+CASES_BOUNDARY = [
+    {"mean": [0.0], "cov": [[0.5]], "alpha": 0.5, "t0": 1.3, "k_max": 120},
+    {"mean": [0.0], "cov": [[0.5]], "alpha": 0.3, "t0": 1.0, "k_max": 400},
+    {"mean": [0.0, 0.4], "cov": [[0.5, 0.0], [0.0, 0.9]], "alpha": 0.4, "t0": 0.8, "k_max": 150},
+]
 CASES_MIXTURE = [
     {"weights": [0.4, 0.6], "means": [-1.0, 1.0], "variances": [0.6, 0.7], "alpha": 0.5, "t0": 0.3},
     {"weights": [0.5, 0.5], "means": [-2.0, 2.0], "variances": [0.6, 0.6], "alpha": 0.3, "t0": 0.1},
@@ -110,7 +121,13 @@ CASES_MIXTURE = [
 
 
 def main() -> None:
-    out = {"gaussian": [], "mixture": []}
+    out = {"gaussian": [], "mixture": [], "boundary": []}
+    for case in CASES_BOUNDARY:
+        ref = gaussian_reference(
+            case["mean"], case["cov"], case["alpha"], case["t0"], k_max=case["k_max"]
+        )
+        out["boundary"].append({**case, "chi2": ref})
+        print("boundary", case["alpha"], case["t0"], ref)
     for case in CASES_GAUSSIAN:
         ref = gaussian_reference(case["mean"], case["cov"], case["alpha"], case["t0"])
         extra = {}

@@ -41,3 +41,16 @@ def test_mixture_data_to_1e_10(case):
     k = lim.kl()
     assert k.value == pytest.approx(float(case["kl"]), rel=1e-10)
     assert abs(k.value - float(case["kl"])) <= k.abs_error
+
+
+@pytest.mark.parametrize("case", REFS["boundary"], ids=lambda c: f"a{c['alpha']}-t{c['t0']}")
+def test_convergent_boundary_series_to_1e_10(case):
+    # eigenvalue 1/2 with no offset along it: the double series summed by _limit_boundary
+    # against mpmath's textbook series at 40 + K t0 / ln 10 digits
+    lim = limit_law(
+        Gaussian(np.array(case["mean"]), np.array(case["cov"])), alpha=case["alpha"], t0=case["t0"]
+    )
+    ref = float(case["chi2"])
+    assert "boundary" in lim.chi2.reason
+    assert lim.chi2.value == pytest.approx(ref, rel=1e-10)
+    assert abs(lim.chi2.value - ref) <= lim.chi2.abs_error

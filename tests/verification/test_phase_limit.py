@@ -16,11 +16,13 @@ from verification._phase_limit import LimitPhaseDiagram, data_of, limit_phase_di
 def test_infinite_region_is_the_boundary_rule_of_theory() -> None:
     alphas, t0s = [0.1, 0.3, 0.6, 0.95], [0.1, 0.5, 1.2, 2.0]
     pd = phase_diagram("limit", alphas=alphas, values=t0s)
-    # N(0, 1/2): one boundary direction, chi2 finite iff (1 - alpha) e^(t0 / 2) < 1
-    expected = [(1 - a) * math.exp(t / 2) < 1 for t in t0s for a in alphas]
+    # N(0, 1/2): one boundary direction, chi2 finite iff (1 - alpha)^2 e^(t0 / 2) < 1 (the
+    # series' diagonal; THEORY.md §8 states (1 - alpha) e^(t0 / 2) < 1, which is too strict)
+    expected = [(1 - a) ** 2 * math.exp(t / 2) < 1 for t in t0s for a in alphas]
     assert pd.data["chi2_finite"].tolist() == expected
-    assert np.all(np.isnan(pd.data["chi2"][pd.data["chi2_finite"]]))  # finite, not summed
+    assert np.all(np.isfinite(pd.data["chi2"][pd.data["chi2_finite"]]))  # summed
     assert np.all(pd.data["chi2"][~pd.data["chi2_finite"]] == np.inf)
+    assert pd.summary()["not_summed"] == 0
     assert pd.meta["boundary_directions"] == 1 and pd.figure is not None
 
 
@@ -63,6 +65,7 @@ def test_cli_phase_kind_limit(tmp_path, capsys) -> None:
     out = tmp_path / "lim"
     assert main(["phase", "--kind", "limit", "--points", "3", "--out", str(out), "--quiet"]) == 0
     text = capsys.readouterr().out
-    assert "infinite at 3 of 9 points" in text  # alpha in {0.05, 0.525, 1}, t0 in {0.05, 1.025, 2}
+    # alpha in {0.05, 0.525, 1}, t0 in {0.05, 1.025, 2}: (1 - alpha)^2 e^(t0/2) >= 1 twice
+    assert "infinite at 2 of 9 points" in text
     assert sorted(p.name for p in out.iterdir()) == ["phase-limit.csv", "phase-limit.png"]
     assert main(["phase", "--kind", "limit", "--no-oracle", "--out", str(out)]) == 2

@@ -168,7 +168,7 @@ def _run_limit(args: argparse.Namespace) -> int:
     print(f"wrote {', '.join(str(p) for p in paths)}")
     print(
         f"limit law of N(0, 1/2) (THEORY.md §8): chi2(p_inf || p) infinite at {s['infinite']} "
-        f"of {s['points']} points (where (1 - alpha) e^(t0/2) >= 1), finite but not summed at "
-        f"{s['not_summed']}; W2(p_inf, p) from {s['w2_min']:.3g} to {s['w2_max']:.3g}"
+        f"of {s['points']} points (where (1 - alpha)^2 e^(t0/2) >= 1); largest finite chi2 "
+        f"{s['max_finite_chi2']:.4g}; W2(p_inf, p) from {s['w2_min']:.3g} to {s['w2_max']:.3g}"
     )
     return 0
