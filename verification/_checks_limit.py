@@ -261,11 +261,14 @@ def _w2_ball(ev: RecursionEvaluation, k: Constants) -> Outcome:
     to_limit = [wasserstein2(law, lim.law) for law in traj.laws]
     w = np.array([x.value for x in to_limit])
     w_err = np.array([x.abs_error for x in to_limit]) + lim.truncation_w2
-    steps = [
-        wasserstein2(nxt, _ideal_output(traj, law))
-        for law, nxt in zip(traj.laws[:-1], traj.laws[1:], strict=True)
-    ]
-    deltas = np.array([x.value + N_SE * x.abs_error for x in steps])
+    if all(isinstance(x, ExactScore) for x in ev.instance.learners):
+        deltas = np.zeros(1)  # each generation is the ideal map's output itself
+    else:
+        steps = [
+            wasserstein2(nxt, _ideal_output(traj, law))
+            for law, nxt in zip(traj.laws[:-1], traj.laws[1:], strict=True)
+        ]
+        deltas = np.array([x.value + N_SE * x.abs_error for x in steps])
     delta = float(np.max(deltas))
     gens = np.arange(len(w))
     bound = np.asarray(B.w2_ball(gens, a, t0, delta, initial=w[0] + N_SE * w_err[0]))

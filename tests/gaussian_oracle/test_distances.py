@@ -79,7 +79,7 @@ def test_w2_translation_and_affine_map_are_exact() -> None:
     m2 = float(BIMODAL.cov[0, 0]) + m1**2
     exact = np.sqrt((a - 1) ** 2 * m2 + 2 * (a - 1) * b * m1 + b * b)
     w = wasserstein2(BIMODAL, pushed)
-    # 12-point Gauss–Legendre panels on which x and T(x) move by a quarter sd: round-off only
+    # 8-point Gauss–Legendre panels on which x and T(x) move by half an sd: round-off only
     assert w.value == pytest.approx(exact, rel=1e-12) and w.abs_error < 1e-12
 
 

@@ -15,7 +15,6 @@ from gaussian_oracle import (
     Diffusion,
     ExactScore,
     Gaussian,
-    GaussianMixture,
     OracleDomainError,
     chi2,
     limit_law,
@@ -58,37 +57,6 @@ def test_chi2_of_the_limit_law_against_an_mpmath_age_series(m, s, alpha, t0):
     assert abs(lim.chi2.value - float(ref)) <= 1e-10 * float(ref)
     assert abs(lim.chi2.value - float(ref)) <= lim.chi2.abs_error + 1e-15 * float(ref)
     assert lim.truncation_tv <= 1e-12 and lim.law.n_components == lim.ages
-
-
-def test_mixture_data_against_mpmath_quadrature_of_the_series():
-    data = GaussianMixture([0.4, 0.6], [[-1.0], [1.0]], [0.6, 0.7])
-    alpha, t0 = 0.5, 0.3
-    lim = limit_law(data, alpha=alpha, t0=t0)
-    assert lim.chi2.method == "quadrature"
-    with mp.workdps(20):
-        ages = range(1, 60)  # (1 - alpha)^59 ~ 2e-18: below what a 1e-9 comparison sees
-
-        def dens(x, law_w, law_m, law_v):
-            return mp.fsum(
-                w * mp.npdf(x, mu, mp.sqrt(v)) for w, mu, v in zip(law_w, law_m, law_v, strict=True)
-            )
-
-        ws, ms, vs = [], [], []
-        for k in ages:
-            c = mp.e ** (-k * mp.mpf(t0))
-            for w, mu, v in zip([0.4, 0.6], [-1.0, 1.0], [0.6, 0.7], strict=True):
-                ws.append(alpha * (1 - alpha) ** (k - 1) * w)
-                ms.append(mp.sqrt(c) * mu)
-                vs.append(c * v + 1 - c)
-        ref = (
-            mp.quad(
-                lambda x: dens(x, ws, ms, vs) ** 2 / dens(x, [0.4, 0.6], [-1.0, 1.0], [0.6, 0.7]),
-                [-mp.inf, -1, 0, 1, mp.inf],
-            )
-            - 1
-        )
-    # the cubature's own error estimate is ~1e-12 here; 1e-9 relative leaves room for it
-    assert lim.chi2.value == pytest.approx(float(ref), rel=1e-9)
 
 
 def test_the_limit_laws_modes_are_the_datas_times_the_hermite_gain():
