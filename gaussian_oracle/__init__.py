@@ -62,7 +62,7 @@ Divergences
 -----------
 chi2, kl            -- chi-square and KL, returned as :class:`Estimate` (value, error, method).
 w2                  -- Wasserstein-2 (Bures) distance between Gaussians.
-wasserstein2, tv    -- W2 (Bures; quantile quadrature for 1-D mixtures) and total variation
+wasserstein2, tv    -- W2 (Bures; the monotone map for 1-D mixtures and grid laws) and TV
                        (exact CDFs between sign changes in 1-D, Monte Carlo above), as Estimates.
 chi2_tail_check     -- the exact finiteness rule for chi-square (see its module docstring).
 Estimate, Method, Kind -- every value with an error: exact, an estimate (s.e., bias) or a

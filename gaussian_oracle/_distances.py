@@ -35,6 +35,7 @@ from ._closed_forms import w2_gaussian
 from ._divergence import _pair
 from ._errors import OracleDomainError
 from ._estimate import Estimate
+from ._grid_law import GridLaw
 from ._law_tools import components, single_gaussian
 from ._laws import Gaussian, GaussianMixture, Law  # noqa: F401 - the doctests use them
 from ._validation import FloatArray, check_positive_int, check_rng
@@ -231,9 +232,10 @@ def _w2_squared(p: Law, q: Law, nodes: int) -> float:
 
 
 def wasserstein2(p: Law, q: Law) -> Estimate:
-    r"""Wasserstein-2 distance: Bures in closed form between Gaussians (any dimension), and
+    r"""Wasserstein-2 distance: Bures in closed form between Gaussians (any dimension),
     quadrature of the monotone map between mixtures in dimension 1 (module docstring;
-    ``abs_error`` is the change from half the nodes, an over-estimate of the error).
+    ``abs_error`` is the change from half the nodes, an over-estimate of the error), and on
+    the grid when a side is a 1-D :class:`GridLaw` (:mod:`gaussian_oracle._distances_grid`).
 
     Raises
     ------
@@ -248,6 +250,10 @@ def wasserstein2(p: Law, q: Law) -> Estimate:
     >>> abs(w.value - 0.5) < 1e-12, w.method
     (True, 'quadrature')
     """
+    if isinstance(p, GridLaw) or isinstance(q, GridLaw):
+        from ._distances_grid import grid_wasserstein2
+
+        return grid_wasserstein2(p, q)
     p, q = _pair(p, q)
     p1, q1 = single_gaussian(p), single_gaussian(q)
     if p1 is not None and q1 is not None:

@@ -11,7 +11,7 @@
 * ``w2-ball``: with any learner, ``W2(p_hat_i, p_inf) <= kappa^i W2(p_hat_0, p_inf) + delta (1 -
   kappa^i) / (1 - kappa)``, ``delta`` the largest W2 distance between a learned generation and
   the ideal map's output (dimension 1: W2 by quadrature of the monotone map, Bures for
-  Gaussians).
+  Gaussians, and on the grid for the grid engine's laws).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import numpy as np
 import bounds as B
 from gaussian_oracle import (
     ExactScore,
+    GridLaw,
     hermite_coefficients,
     limit_law,
     mix,
@@ -31,6 +32,7 @@ from gaussian_oracle import (
     tv,
     wasserstein2,
 )
+from gaussian_oracle._grid_law import _density_on as _on_box
 
 from ._checks import Constants, Outcome, check
 from ._comparators import EXACT_RTOL, N_SE, identity_margin, ratio, upper_margin
@@ -238,6 +240,10 @@ def _annealed_modes(ev: RecursionEvaluation, k: Constants) -> Outcome:
 def _ideal_output(traj: Any, law: Any) -> Any:
     """``Phi(law) = P_t0(alpha p + (1 - alpha) law)``, the exact-score generation."""
     a, data, t0 = traj.alpha, traj.data, traj.diffusion.t0
+    if isinstance(law, GridLaw):  # the grid engine's laws: the same map on the box
+        fresh = data if isinstance(data, GridLaw) else GridLaw(law.box, _on_box(data, law.box))
+        mixed = a * np.asarray(fresh.values) + (1 - a) * np.asarray(law.values)
+        return GridLaw(law.box, mixed).ou_transition(t0)
     return ou_transition(mix(a, data, law) if a < 1 else data, t0)
 
 
