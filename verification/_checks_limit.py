@@ -65,6 +65,11 @@ def _exact_score_run(ev: RecursionEvaluation) -> bool:
     )
 
 
+def _outside(why: str) -> Outcome:
+    """A run outside a check's hypotheses (named): nothing compared."""
+    return Outcome("outside", 0.0, 0.0, float("nan"), 0.0, (why,))
+
+
 def _modes(law: Any, order: int) -> np.ndarray:
     return np.asarray(hermite_coefficients(law, order).values)
 
@@ -79,14 +84,7 @@ def _modes(law: Any, order: int) -> np.ndarray:
 def _limit_modes(ev: RecursionEvaluation, k: Constants) -> Outcome:
     traj = ev.trajectory
     if not _exact_score_run(ev) or "alpha_schedule" in traj.settings:
-        return Outcome(
-            "outside",
-            0.0,
-            MODE_TOL,
-            1.0,
-            0.0,
-            ("the exact score at every generation, exact init, 0 < alpha, no schedules",),
-        )
+        return _outside("the exact score at every generation, exact init, 0 < alpha, no schedules")
     lim = limit_law(traj.data, alpha=traj.alpha, t0=traj.diffusion.t0)
     order = _max_order(traj.data.dim)
     target = hermite_coefficients(lim.law, order)
@@ -147,14 +145,7 @@ _TV_FLOOR = 1e-11
 def _limit_tv(ev: RecursionEvaluation, k: Constants) -> Outcome:
     traj = ev.trajectory
     if not _exact_score_run(ev) or "alpha_schedule" in traj.settings or traj.data.dim != 1:
-        return Outcome(
-            "outside",
-            0.0,
-            0.0,
-            float("nan"),
-            0.0,
-            ("the exact score, exact init, 0 < alpha, no schedules, dimension 1 (exact TV)",),
-        )
+        return _outside("the exact score, exact init, 0 < alpha, no schedules, dimension 1")
     a = traj.alpha
     factor = float(B.tv_contraction(1, a))  # (1 - alpha) per generation
     lim = limit_law(traj.data, alpha=a, t0=traj.diffusion.t0, tol=_LIMIT_TOL)
@@ -198,14 +189,7 @@ def _annealed_modes(ev: RecursionEvaluation, k: Constants) -> Outcome:
     sched = traj.settings.get("t0_schedule")
     alphas = traj.settings.get("alpha_schedule")
     if not _exact_score_run(ev) or sched is None or len(set(alphas or ())) > 1:
-        return Outcome(
-            "outside",
-            0.0,
-            MODE_TOL,
-            1.0,
-            0.0,
-            ("the exact score, exact init, 0 < alpha, a t0 schedule, a constant alpha",),
-        )
+        return _outside("the exact score, exact init, 0 < alpha, a t0 schedule, a constant alpha")
     order = _max_order(traj.data.dim)
     data = hermite_coefficients(traj.data, order)
     degree, c = data.degree(), data.values
@@ -258,11 +242,9 @@ def _w2_ball(ev: RecursionEvaluation, k: Constants) -> Outcome:
     traj = ev.trajectory
     a, t0 = traj.alpha, traj.diffusion.t0
     if traj.diffusion.init != "exact" or not 0.0 < a or "alpha_schedule" in traj.settings:
-        why = "exact init, 0 < alpha, no schedules"
-        return Outcome("outside", 0.0, 0.0, float("nan"), 0.0, (why,))
+        return _outside("exact init, 0 < alpha, no schedules")
     if traj.data.dim != 1:
-        why = "dimension 1 (W2 to the limit law, a mixture, by quadrature)"
-        return Outcome("outside", 0.0, 0.0, float("nan"), 0.0, (why,))
+        return _outside("dimension 1 (W2 to the limit law, a mixture, by quadrature)")
     lim = limit_law(traj.data, alpha=a, t0=t0, tol=_LIMIT_TOL)
     to_limit = [wasserstein2(law, lim.law) for law in traj.laws]
     w = np.array([x.value for x in to_limit])

@@ -47,8 +47,84 @@ _COLUMNS = (
 )
 
 
+def write_table(path: Path, meta: dict[str, Any], columns: tuple[str, ...], rows: Any) -> Path:
+    """A diagram's CSV: the settings as ``# key: json`` lines, then the rows (atomically)."""
+
+    def write(handle: Any) -> None:
+        for key, value in meta.items():
+            handle.write(f"# {key}: {json.dumps(value)}\n")
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow(columns)
+        for row in rows:
+            out.writerow([_csv_cell(row[k]) for k in columns])
+
+    return atomic_write(path, write)
+
+
+def read_table(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[str], list[list[str]]]:
+    """``(settings, header, rows)`` of a CSV written by :func:`write_table`."""
+    meta: dict[str, Any] = {}
+    body = []
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("# "):
+            key, _, value = line[2:].partition(": ")
+            meta[key] = json.loads(value)
+        elif line:
+            body.append(line)
+    reader = csv.reader(body)
+    return meta, next(reader, []), list(reader)
+
+
+class DiagramFiles:
+    """The figure and files of a diagram (``kind``, ``_figure``, ``plot`` and ``to_csv`` come
+    from the class that uses it): drawn once, written as ``phase-<kind>.<format>`` and
+    ``phase-<kind>.csv``."""
+
+    kind: str
+    _figure: list[Any]
+
+    def plot(self) -> Any:  # pragma: no cover - every diagram defines its own
+        raise NotImplementedError
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:  # pragma: no cover
+        raise NotImplementedError
+
+    @property
+    def figure(self) -> Any:
+        """The matplotlib Figure (drawn on first access; see :meth:`plot`)."""
+        if not self._figure:
+            self._figure.append(self.plot())
+        return self._figure[0]
+
+    def save(
+        self, out_dir: str | os.PathLike[str], *, format: str = "png", dpi: int = 200
+    ) -> list[Path]:
+        """Write ``phase-<kind>.<format>`` and ``phase-<kind>.csv`` into ``out_dir`` as one set
+        (staged, then moved into place: see :mod:`verification._output`)."""
+        if format not in FORMATS:
+            raise VerificationError(f"format={format!r} must be one of {', '.join(FORMATS)}")
+        out = Path(out_dir)
+        check_output_folder(out, "out_dir")
+        with Staging(out) as stage:
+            written = self.write_into(stage.path, format=format, dpi=dpi)
+            stage.commit()
+        return [out / p.name for p in written]  # figure, then CSV
+
+    def write_into(self, folder: Path, *, format: str = "png", dpi: int = 200) -> list[Path]:
+        """Write the figure and the CSV into an existing ``folder`` (each file atomically)."""
+        fig = self.figure
+
+        def save_fig(handle: Any) -> None:
+            fig.savefig(handle, format=format, dpi=dpi)
+
+        return [
+            atomic_write(folder / f"phase-{self.kind}.{format}", save_fig, "wb"),
+            self.to_csv(folder / f"phase-{self.kind}.csv"),
+        ]
+
+
 @dataclass(frozen=True, eq=False)
-class PhaseDiagram:
+class PhaseDiagram(DiagramFiles):
     """A phase diagram's tidy data (one row per grid point), its settings and its figure.
 
     Attributes
@@ -73,13 +149,6 @@ class PhaseDiagram:
     data: dict[str, np.ndarray]
     meta: dict[str, Any]
     _figure: list[Any] = field(default_factory=list, repr=False)
-
-    @property
-    def figure(self) -> Any:
-        """The matplotlib Figure (drawn on first access; see :meth:`plot`)."""
-        if not self._figure:
-            self._figure.append(self.plot())
-        return self._figure[0]
 
     def rows(self) -> list[dict[str, Any]]:
         """The tidy data as a list of records."""
@@ -124,33 +193,13 @@ class PhaseDiagram:
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write the settings (``# key: json`` lines) and the rows, atomically."""
-        target = Path(path)
-
-        def write(handle: Any) -> None:
-            for key, value in self.meta.items():
-                handle.write(f"# {key}: {json.dumps(value)}\n")
-            out = csv.writer(handle, lineterminator="\n")
-            out.writerow(_COLUMNS)
-            for row in self.rows():
-                out.writerow([_csv_cell(row[k]) for k in _COLUMNS])
-
-        return atomic_write(target, write)
+        return write_table(Path(path), self.meta, _COLUMNS, self.rows())
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str]) -> PhaseDiagram:
         """Read a diagram written by :meth:`to_csv` (the figure is redrawn from the data)."""
-        meta: dict[str, Any] = {}
-        lines = Path(path).read_text().splitlines()
-        body = []
-        for line in lines:
-            if line.startswith("# "):
-                key, _, value = line[2:].partition(": ")
-                meta[key] = json.loads(value)
-            elif line:
-                body.append(line)
-        reader = csv.reader(body)
-        header = next(reader, None)
-        if header is None or tuple(header) != _COLUMNS or meta.get("kind") not in KINDS[:-1]:
+        meta, header, reader = read_table(path)
+        if tuple(header) != _COLUMNS or meta.get("kind") not in KINDS[:-1]:
             raise VerificationError(
                 f"{path}: not a phase-diagram CSV written by PhaseDiagram.to_csv"
             )
@@ -161,32 +210,6 @@ class PhaseDiagram:
         data = {k: np.array(v, dtype=object if k == "regime" else float) for k, v in cols.items()}
         data["perturbative"] = data["perturbative"].astype(bool)
         return cls(meta["kind"], data, meta)
-
-    def save(
-        self, out_dir: str | os.PathLike[str], *, format: str = "png", dpi: int = 200
-    ) -> list[Path]:
-        """Write ``phase-<kind>.<format>`` and ``phase-<kind>.csv`` into ``out_dir`` as one set
-        (staged, then moved into place: see :mod:`verification._output`)."""
-        if format not in FORMATS:
-            raise VerificationError(f"format={format!r} must be one of {', '.join(FORMATS)}")
-        out = Path(out_dir)
-        check_output_folder(out, "out_dir")
-        with Staging(out) as stage:
-            written = self.write_into(stage.path, format=format, dpi=dpi)
-            stage.commit()
-        return [out / p.name for p in written]  # figure, then CSV
-
-    def write_into(self, folder: Path, *, format: str = "png", dpi: int = 200) -> list[Path]:
-        """Write the figure and the CSV into an existing ``folder`` (each file atomically)."""
-        fig = self.figure
-
-        def save_fig(handle: Any) -> None:
-            fig.savefig(handle, format=format, dpi=dpi)
-
-        return [
-            atomic_write(folder / f"phase-{self.kind}.{format}", save_fig, "wb"),
-            self.to_csv(folder / f"phase-{self.kind}.csv"),
-        ]
 
     def plot(self, *, figsize: tuple[float, float] = (3.5, 4.1)) -> Any:
         """Draw the diagram (a new matplotlib Figure; no pyplot state).

@@ -13,8 +13,6 @@ default data ``N(0, 1/2)`` sits on §8's boundary, so the diagram shows the cont
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 from collections.abc import Callable
@@ -29,7 +27,7 @@ from gaussian_oracle._limit_law import truncation_w2
 
 from ._config import law_from_config, law_to_config
 from ._errors import VerificationError
-from ._output import Staging, atomic_write, check_output_folder
+from ._phase_data import DiagramFiles, read_table, write_table
 
 __all__ = ["LimitPhaseDiagram", "limit_phase_diagram"]
 
@@ -40,7 +38,7 @@ TOL = 1e-8
 
 
 @dataclass(frozen=True, eq=False)
-class LimitPhaseDiagram:
+class LimitPhaseDiagram(DiagramFiles):
     """The ``limit`` diagram's tidy data (one row per grid point) and settings.
 
     ``data`` columns: ``alpha``, ``t0``; ``chi2`` (``inf`` where it is infinite or beyond
@@ -53,12 +51,6 @@ class LimitPhaseDiagram:
     data: dict[str, np.ndarray]
     meta: dict[str, Any]
     _figure: list[Any] = field(default_factory=list, repr=False)
-
-    @property
-    def figure(self) -> Any:
-        if not self._figure:
-            self._figure.append(self.plot())
-        return self._figure[0]
 
     def grid(self, column: str) -> np.ndarray:
         """A column as ``(n_t0, n_alpha)``."""
@@ -86,60 +78,19 @@ class LimitPhaseDiagram:
         }
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        def write(handle: Any) -> None:
-            for key, value in self.meta.items():
-                handle.write(f"# {key}: {json.dumps(value)}\n")
-            out = csv.writer(handle, lineterminator="\n")
-            out.writerow(COLUMNS)
-            for row in self.rows():
-                out.writerow([int(v) if isinstance(v, bool) else repr(v) for v in row.values()])
-
-        return atomic_write(Path(path), write)
+        """Write the settings and the rows, atomically (:func:`write_table`)."""
+        return write_table(Path(path), self.meta, COLUMNS, self.rows())
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str]) -> LimitPhaseDiagram:
         """Read a diagram written by :meth:`to_csv` (bit-identical columns)."""
-        meta: dict[str, Any] = {}
-        body = []
-        for line in Path(path).read_text().splitlines():
-            if line.startswith("# "):
-                key, _, value = line[2:].partition(": ")
-                meta[key] = json.loads(value)
-            elif line:
-                body.append(line)
-        reader = csv.reader(body)
-        if tuple(next(reader, ())) != COLUMNS or meta.get("kind") != "limit":
+        meta, header, rows = read_table(path)
+        if tuple(header) != COLUMNS or meta.get("kind") != "limit":
             raise VerificationError(f"{path}: not a limit phase-diagram CSV")
-        cols = list(zip(*reader, strict=True)) or [()] * len(COLUMNS)
+        cols = list(zip(*rows, strict=True)) or [()] * len(COLUMNS)
         data = {k: np.array([float(v) for v in c]) for k, c in zip(COLUMNS, cols, strict=True)}
         data["chi2_finite"] = data["chi2_finite"].astype(bool)
         return cls("limit", data, meta)
-
-    def save(
-        self, out_dir: str | os.PathLike[str], *, format: str = "png", dpi: int = 200
-    ) -> list[Path]:
-        """Write ``phase-limit.<format>`` and ``phase-limit.csv`` as one set (staged)."""
-        from ._phase_data import FORMATS
-
-        if format not in FORMATS:
-            raise VerificationError(f"format={format!r} must be one of {', '.join(FORMATS)}")
-        out = Path(out_dir)
-        check_output_folder(out, "out_dir")
-        with Staging(out) as stage:
-            written = self.write_into(stage.path, format=format, dpi=dpi)
-            stage.commit()
-        return [out / p.name for p in written]
-
-    def write_into(self, folder: Path, *, format: str = "png", dpi: int = 200) -> list[Path]:
-        fig = self.figure
-
-        def save_fig(handle: Any) -> None:
-            fig.savefig(handle, format=format, dpi=dpi)
-
-        return [
-            atomic_write(folder / f"phase-limit.{format}", save_fig, "wb"),
-            self.to_csv(folder / "phase-limit.csv"),
-        ]
 
     def plot(self, *, figsize: tuple[float, float] = (4.2, 3.6)) -> Any:
         """W2(p_inf, p) in colour (log chi2 where W2 is not available), the region where
