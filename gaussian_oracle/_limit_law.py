@@ -31,6 +31,7 @@ from ._grid_law import GridLaw
 from ._law_tools import as_mixture, check_law
 from ._laws import Gaussian, GaussianMixture
 from ._limit_boundary import boundary_chi2, boundary_diverges
+from ._tails import chi2_tail_check
 from ._validation import check_scalar
 
 __all__ = ["LimitLaw", "limit_law"]
@@ -261,10 +262,18 @@ def _chi2_of_limit(
         edge = _boundary(data, t0, alpha, len(c)) if isinstance(data, Gaussian) else None
         if isinstance(edge, Divergence):  # the convergent boundary case, summed
             return edge
-        why = edge or (
-            "the components of age k tend to N(0, I) as k -> inf, and N(0, I) has heavier "
-            f"tails than the data ({at_limit.reason})"
-        )
+        if edge is None and not chi2_tail_check(limit, data).exact:
+            # mixture data on the boundary: the tail rule itself reports +inf conservatively
+            why = (
+                "the components of age k tend to N(0, I) as k -> inf, whose tails are exactly "
+                "as heavy as the data's in some direction (THEORY.md §8's boundary, for mixture "
+                f"data not summed here; {at_limit.reason})"
+            )
+        else:
+            why = edge or (
+                "the components of age k tend to N(0, I) as k -> inf, and N(0, I) has heavier "
+                f"tails than the data ({at_limit.reason})"
+            )
         return Divergence(
             float("inf"),
             0.0,

@@ -15,6 +15,7 @@ from gaussian_oracle import (
     Diffusion,
     ExactScore,
     Gaussian,
+    GaussianMixture,
     OracleDomainError,
     chi2,
     limit_law,
@@ -105,6 +106,11 @@ def test_infinite_where_theory_says_even_when_the_truncation_is_finite():
     assert diverging.chi2.value == np.inf and "diverges" in diverging.chi2.reason
     summed = limit_law(Gaussian([0.0, 0.0], np.diag([0.5, 2.0])), alpha=0.5, t0=0.1).chi2
     assert np.isfinite(summed.value) and "boundary" in summed.reason
+    # mixture data on the boundary: not summed; the +inf is the tail rule's conservative one,
+    # and the reason says so rather than claiming heavier tails
+    mixed = limit_law(GaussianMixture([0.5, 0.5], [-2.0, 2.0], [0.5, 0.5]), alpha=0.5, t0=0.5)
+    assert mixed.chi2.value == np.inf and "exactly as heavy" in mixed.chi2.reason
+    assert "conservatively" in mixed.chi2.reason
 
 
 def test_boundary_series_converges_beyond_the_condition_theory_states():
