@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from ._divergence import Divergence
 from ._grid_law import GridLaw
 
 __all__ = ["grid_aged", "grid_limit_law"]
@@ -31,29 +30,12 @@ def grid_aged(data: GridLaw, c: float) -> GridLaw:
 
 def grid_limit_law(data: GridLaw, alpha: float, t0: float, tol: float) -> Any:
     """:func:`gaussian_oracle.limit_law` for a :class:`GridLaw` (validated arguments)."""
-    from ._limit_law import _TAIL_POINTS, LimitLaw, _ages_needed
+    from ._limit_law import LimitLaw, limit_ages, with_omitted_ages
 
-    k = _ages_needed(alpha, tol)
-    ages = np.arange(1, k + 1, dtype=np.float64)
-    weights = alpha * np.exp((ages - 1.0) * math.log1p(-alpha)) if alpha < 1.0 else np.ones(1)
+    weights, c, left = limit_ages(alpha, t0, tol)
     total = np.zeros(data.box.shape)
-    for w, age in zip(weights, ages, strict=True):
+    for w, age in zip(weights, range(1, len(c) + 1), strict=True):
         total += w * np.asarray(data.ou_transition(age * t0).values)
     law = GridLaw(data.box, total / np.sum(weights))
-    left = 0.0 if alpha == 1.0 else math.exp(k * math.log1p(-alpha))
-    truncated = law.chi2(data)
-    if left == 0.0 or not np.isfinite(truncated.value):
-        return LimitLaw(law, alpha, t0, k, left, truncated, data)
-    kept = (1.0 - left) ** 2
-    grid = np.linspace(0.0, math.exp(-t0), _TAIL_POINTS)
-    sup = max(grid_aged(data, float(c)).chi2(data).value for c in grid)
-    omitted = (1.0 - kept) * sup
-    div = Divergence(
-        kept * truncated.value,
-        float(kept * truncated.abs_error + omitted),
-        "grid",
-        f"p_inf truncated after {k} ages (weight left out {left:.2g}) on the box; the omitted "
-        f"ages contribute at most {omitted:.2g} (Cauchy-Schwarz, the sup over ages on a grid); "
-        f"{truncated.reason}",
-    )
-    return LimitLaw(law, alpha, t0, k, left, div, data)
+    div = with_omitted_ages(law.chi2(data), data, t0, left, len(c), None)
+    return LimitLaw(law, alpha, t0, len(c), left, div, data)

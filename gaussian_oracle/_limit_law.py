@@ -75,15 +75,16 @@ class LimitLaw:
     def truncation_w2(self) -> float:
         """An upper bound on ``W2(law, p_inf)``: with ``eps = (1 - alpha)^K``, ``p_inf = (1 -
         eps) law + eps rho`` (``rho`` the omitted ages), so coupling ``law``'s surplus ``eps``
-        with ``rho`` gives ``W2^2 <= 2 eps (E_rho |x|^2 + E_law |x|^2)``; every age's second
-        moment lies between age 1's and ``d`` (the components move monotonically towards
-        ``N(0, I)``), so ``E_rho |x|^2`` is at most the largest kept one or ``d``."""
-        if isinstance(self.law, GridLaw):  # ages' second moments lie between p's and d
-            d, m = self.law.dim, self.data
-            tail = max(float(m.mean @ m.mean + np.trace(m.cov)), float(d))
-            kept = float(self.law.mean @ self.law.mean + np.trace(self.law.cov))
-            return float(np.sqrt(2.0 * self.truncation_tv * (tail + kept)))
-        return truncation_w2(self.law, self.truncation_tv)
+        with ``rho`` gives ``W2^2 <= 2 eps (E_rho |x|^2 + E_law |x|^2)``; the OU semigroup
+        gives ``E_{P_s p} |x|^2 = e^{-s} E_p |x|^2 + (1 - e^{-s}) d`` for any law, so
+        ``E_rho |x|^2 <= max(E_p |x|^2, d)``."""
+
+        def moment(law: Any) -> float:
+            m = np.asarray(law.mean)
+            return float(m @ m + np.trace(law.cov))
+
+        tail = max(moment(self.data), float(self.law.dim))
+        return float(np.sqrt(2.0 * self.truncation_tv * (tail + moment(self.law))))
 
     def kl(self, *, n_samples: int = 200_000, rng: np.random.Generator | None = None) -> Divergence:
         """``KL(p_inf || p)`` of the untruncated law (always finite): ``KL(law || p)`` (closed
@@ -100,31 +101,11 @@ class LimitLaw:
         >>> k.method, bool(0 < k.value < lim.chi2.value), bool(k.abs_error < 1e-9)
         ('quadrature', True, True)
         """
-        on_grid = isinstance(self.law, GridLaw)
-        if on_grid:
-            from ._limit_grid import grid_aged
-
-            base = self.law.kl(self.data)
-        else:
-            base = kl(self.law, self.data, n_samples=n_samples, rng=rng)
+        base = _divergence("kl", self.law, self.data, (n_samples, rng))
         eps = self.truncation_tv
         if eps == 0.0:
             return base
-        exact = base.method in ("closed-form", "quadrature", "grid")
-        grid = np.linspace(0.0, math.exp(-self.t0), _TAIL_POINTS if exact else 2)
-        if on_grid:
-            sup = max(grid_aged(self.data, float(c)).kl(self.data).value for c in grid)
-        else:
-            mixture = as_mixture(self.data)
-            sup = max(
-                kl(
-                    _aged(mixture, np.array([c]), np.ones(1)),
-                    self.data,
-                    n_samples=n_samples,
-                    rng=rng,
-                ).value
-                for c in grid
-            )
+        sup = _age_sup("kl", self.data, self.t0, base.method, (n_samples, rng))
         entropy = -eps * math.log(eps) - (1.0 - eps) * math.log1p(-eps)
         omitted = eps * (base.value + sup) + entropy
         return Divergence(
@@ -137,15 +118,6 @@ class LimitLaw:
             base.bias,
             "estimate",
         )
-
-
-def truncation_w2(law: GaussianMixture, left: float) -> float:
-    """:attr:`LimitLaw.truncation_w2` of a truncated limit law ``law`` that leaves out the
-    weight ``left``."""
-    moments = np.sum(law.means**2, axis=1) + np.trace(law.covs, axis1=1, axis2=2)
-    tail = max(float(np.max(moments)), float(law.dim))
-    kept = float(np.sum(law.weights * moments))
-    return float(np.sqrt(2.0 * left * (tail + kept)))
 
 
 def _ages_needed(alpha: float, tol: float) -> int:
@@ -223,29 +195,73 @@ def limit_law(
         from ._limit_grid import grid_limit_law
 
         return cast(LimitLaw, grid_limit_law(data, alpha, t0, tol))
-    law, c, left = limit_mixture(data, alpha, t0, tol)
-    div = _chi2_of_limit(law, data, as_mixture(data), c, left, (t0, alpha), (n_samples, rng))
+    weights, c, left = limit_ages(alpha, t0, tol)
+    law = _aged(as_mixture(data), c, weights)
+    div = _chi2_of_limit(law, data, c, left, (t0, alpha), (n_samples, rng))
     return LimitLaw(law, alpha, t0, len(c), left, div, data)
 
 
-def limit_mixture(
-    data: Any, alpha: float, t0: float, tol: float
-) -> tuple[GaussianMixture, np.ndarray, float]:
-    """The truncated limit law alone (validated arguments): ``(law, c, left)`` with ``c =
-    e^{-k t0}`` of the ages kept and ``left`` the weight left out (no chi2 is computed)."""
+def limit_ages(alpha: float, t0: float, tol: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(weights, c, left)`` of the ages kept (validated arguments): weights ``alpha (1 -
+    alpha)^{k-1}``, ``c = e^{-k t0}``, and the weight left out."""
     k = _ages_needed(alpha, tol)
     ages = np.arange(1, k + 1, dtype=np.float64)
     weights = alpha * np.exp((ages - 1.0) * math.log1p(-alpha)) if alpha < 1.0 else np.ones(1)
-    c = np.exp(-ages * t0)
-    law = _aged(as_mixture(data), c, weights)
     left = 0.0 if alpha == 1.0 else math.exp(k * math.log1p(-alpha))
-    return law, c, left
+    return weights, np.exp(-ages * t0), left
+
+
+def _divergence(kind: str, law: Any, data: Any, sampling: tuple[int, Any]) -> Divergence:
+    """``chi2`` or ``kl`` of ``law`` against ``data`` (grid quadrature for grid laws)."""
+    if isinstance(law, GridLaw):
+        return law.chi2(data) if kind == "chi2" else law.kl(data)
+    n, rng = sampling
+    return (chi2 if kind == "chi2" else kl)(law, data, n_samples=n, rng=rng)
+
+
+def _age_sup(kind: str, data: Any, t0: float, method: str, sampling: tuple[int, Any]) -> float:
+    """``sup_k D(P_{k t0} p || p)`` taken on a grid of the age continuum ``c = e^{-k t0}`` in
+    ``[0, c_1]`` (``c = 0`` is the limit N(0, I)), which holds every age: 33 points after an
+    exact or quadrature value, 2 after a sampled one (its error dwarfs the grid's)."""
+    points = _TAIL_POINTS if method in ("closed-form", "quadrature", "grid") else 2
+    grid = np.linspace(0.0, math.exp(-t0), points)
+    ages: list[Any]
+    if isinstance(data, GridLaw):
+        from ._limit_grid import grid_aged
+
+        ages = [grid_aged(data, float(x)) for x in grid]
+    else:
+        base = as_mixture(data)
+        ages = [_aged(base, np.array([x]), np.ones(1)) for x in grid]
+    return max(_divergence(kind, a, data, sampling).value for a in ages)
+
+
+def with_omitted_ages(
+    truncated: Divergence, data: Any, t0: float, left: float, ages: int, sampling: Any
+) -> Divergence:
+    """chi2 of the untruncated law from the truncation's: ``W^2 chi2(law)`` plus at most ``(1 -
+    W^2) sup_k chi2(P_{k t0} p || p)`` for the omitted ages (``W = 1 - left``; the Gram-matrix
+    bound of the module docstring)."""
+    if truncated.value == np.inf or left == 0.0:
+        return truncated
+    kept = (1.0 - left) ** 2
+    omitted = (1.0 - kept) * _age_sup("chi2", data, t0, truncated.method, sampling)
+    return Divergence(
+        kept * truncated.value,
+        float(kept * truncated.abs_error + omitted),
+        truncated.method,
+        f"p_inf truncated after {ages} ages (weight left out {left:.2g}); the omitted ages "
+        f"contribute at most {omitted:.2g} (Cauchy-Schwarz, the sup over ages on a grid)"
+        + (f"; {truncated.reason}" if truncated.reason else ""),
+        truncated.n_samples,
+        truncated.bias,
+        "estimate",
+    )
 
 
 def _chi2_of_limit(
     law: GaussianMixture,
     data: Any,
-    base: GaussianMixture,
     c: np.ndarray,
     left: float,
     params: tuple[float, float],
@@ -282,27 +298,7 @@ def _chi2_of_limit(
             "finite chi2 (THEORY.md §8)",
         )
     truncated = chi2(law, data, n_samples=n, rng=rng)
-    if truncated.value == np.inf or left == 0.0:
-        return truncated
-    kept = (1.0 - left) ** 2
-    # sup over ages of chi2(P_{k t0} p || p), taken on a grid of the age continuum
-    # c = e^{-k t0} in [0, c_1] (c = 0 is the limit N(0, I)), which holds every age
-    points = _TAIL_POINTS if truncated.method in ("closed-form", "quadrature") else 2
-    grid = np.linspace(0.0, float(c[0]), points)  # 2 when sampled: its error dwarfs this
-    sup = max(
-        chi2(_aged(base, np.array([x]), np.ones(1)), data, n_samples=n, rng=rng).value for x in grid
-    )
-    omitted = (1.0 - kept) * sup
-    return Divergence(
-        kept * truncated.value,
-        float(kept * truncated.abs_error + omitted),
-        truncated.method,
-        f"p_inf truncated after {len(c)} ages (weight left out {left:.2g}); the omitted ages "
-        f"contribute at most {omitted:.2g} (Cauchy-Schwarz, the sup over ages on a grid)",
-        truncated.n_samples,
-        truncated.bias,
-        "estimate",
-    )
+    return with_omitted_ages(truncated, data, t0, left, len(c), sampling)
 
 
 def _boundary(data: Gaussian, t0: float, alpha: float, ages: int) -> str | Divergence | None:

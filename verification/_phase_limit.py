@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from gaussian_oracle import Gaussian, limit_law, wasserstein2
-from gaussian_oracle._limit_law import truncation_w2
 
 from ._config import law_from_config, law_to_config
 from ._errors import VerificationError
@@ -191,13 +190,12 @@ def limit_phase_diagram(
                 lim = limit_law(law, alpha=float(alpha), t0=float(t0), tol=tol)
             except ValueError as exc:
                 raise VerificationError(f"data: {exc}") from exc
-            mixture, left = lim.law, lim.truncation_tv
             # infinite only by the tail rule; a finite value beyond float64 is finite
             value, error = lim.chi2.value, lim.chi2.abs_error
             finite = lim.chi2.finite or lim.chi2.method == "overflow"
             if law.dim == 1:
-                w = wasserstein2(mixture, law)
-                w2, w2_err = w.value, w.abs_error + truncation_w2(mixture, left)
+                w = wasserstein2(lim.law, law)
+                w2, w2_err = w.value, w.abs_error + lim.truncation_w2
             else:
                 w2, w2_err = math.nan, math.nan
             for k, v in zip(COLUMNS, (alpha, t0, value, finite, error, w2, w2_err), strict=True):
