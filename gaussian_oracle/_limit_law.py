@@ -76,14 +76,16 @@ class LimitLaw:
         """An upper bound on ``W2(law, p_inf)``: with ``eps = (1 - alpha)^K``, ``p_inf = (1 -
         eps) law + eps rho`` (``rho`` the omitted ages), so coupling ``law``'s surplus ``eps``
         with ``rho`` gives ``W2^2 <= 2 eps (E_rho |x|^2 + E_law |x|^2)``; the OU semigroup
-        gives ``E_{P_s p} |x|^2 = e^{-s} E_p |x|^2 + (1 - e^{-s}) d`` for any law, so
-        ``E_rho |x|^2 <= max(E_p |x|^2, d)``."""
+        gives ``E_{P_s p} |x|^2 = e^{-s} E_p |x|^2 + (1 - e^{-s}) d`` for any law, and the
+        omitted ages have ``s >= (K + 1) t0``, so ``E_rho |x|^2`` is at most the larger of that
+        value at ``s = (K + 1) t0`` and ``d``."""
 
         def moment(law: Any) -> float:
             m = np.asarray(law.mean)
             return float(m @ m + np.trace(law.cov))
 
-        tail = max(moment(self.data), float(self.law.dim))
+        d, c = float(self.law.dim), math.exp(-(self.ages + 1) * self.t0)
+        tail = max(c * moment(self.data) + (1.0 - c) * d, d)
         return float(np.sqrt(2.0 * self.truncation_tv * (tail + moment(self.law))))
 
     def kl(self, *, n_samples: int = 200_000, rng: np.random.Generator | None = None) -> Divergence:
