@@ -55,6 +55,12 @@ standard_init_endpoint -- closed-form endpoint of the exact-score reverse SDE fr
 limit_law, LimitLaw -- the fixed point of the exact-score recursion under early stopping, as a
     truncated Gaussian mixture, with chi2 against the data of the untruncated law (THEORY.md
     §8: derived in this project, consistent with the abstract of arXiv:2606.13796).
+simulate_protocol, ProtocolRun, paper_data -- the paper's GMM experiment run literally (KDE of N
+    samples, N(0, I) start, Euler–Maruyama) with each idealisation switched on or off, on NumPy
+    or, with the [gpu] extra, torch / CuPy; per generation moments, modes, W2 of the Gaussian
+    fit and the paper's eps_star2 / eta estimators next to the oracle's exact values.
+protocol_gaps, ProtocolGaps -- the chain exact closure -> + finite samples -> + standard init
+    -> + discretisation, each step's change with its Monte Carlo error.
 hermite_coefficients -- c_n of a Gaussian, mixture (closed form, any d) or grid law (quadrature)
     against N(0, I), every multi-index up to a maximal order.
 
@@ -126,6 +132,8 @@ from ._limit_law import LimitLaw, limit_law
 from ._linear import LinearGaussianOracle, LinearSolution
 from ._montecarlo import McEstimate, MonteCarloResult, simulate_reverse
 from ._operations import convolve, mix, ou_transition, push_forward
+from ._protocol import ProtocolRun, paper_data, simulate_protocol
+from ._protocol_gaps import ProtocolGaps, protocol_gaps
 from ._recursion import RECURSION_COMPUTE, run_recursion
 from ._score import score
 from ._score_errors import AffineError, ErrorField, ScoreDifference
@@ -181,6 +189,8 @@ __all__ = [
     "OracleShapeError",
     "OracleValueError",
     "PopulationKDE",
+    "ProtocolGaps",
+    "ProtocolRun",
     "RotatedScore",
     "ScoreDifference",
     "Settings",
@@ -203,12 +213,15 @@ __all__ = [
     "limit_law",
     "mix",
     "ou_transition",
+    "paper_data",
+    "protocol_gaps",
     "push_forward",
     "random_direction",
     "register_engine",
     "register_learner",
     "run_recursion",
     "score",
+    "simulate_protocol",
     "simulate_reverse",
     "solve_generation",
     "split_energies",

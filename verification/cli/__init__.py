@@ -15,6 +15,10 @@ Subcommands:
 * ``oracle CONFIG.toml`` -- one generation or a recursion from a small TOML file (format in
   ``diffusion-collapse oracle --help``; defaults as in the Python API); malformed configs get
   an error naming the field.
+* ``protocol [--scale small|paper] [--backend numpy|torch|cupy] [--runs R] [--out DIR]`` -- the
+  paper's GMM experiment run literally and along the chain exact closure -> + finite samples ->
+  + standard init -> + discretisation (:func:`gaussian_oracle.protocol_gaps`): prints the gap
+  tables, writes them with the runs and three figures.
 * ``demo`` -- worked examples of the oracle's exact divergences (THEORY.md §5–§6).
 * ``divergence P Q`` -- chi-square, KL (and W2 for Gaussians) between two laws given as JSON.
 
@@ -48,7 +52,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: the subcommands, each a module of this package with ``add_parser(sub)`` and ``run(args)``
 #: (a new command is one new module and its name here)
-COMMANDS = ("demo", "divergence", "verify", "phase", "bound", "oracle")
+COMMANDS = ("demo", "divergence", "verify", "phase", "bound", "oracle", "protocol")
 
 
 def build_parser() -> argparse.ArgumentParser:
