@@ -54,6 +54,8 @@ __all__ = ["ProtocolRun", "paper_data", "simulate_protocol"]
 #: the learners of ``simulate_protocol(learner=...)``
 PROTOCOL_LEARNERS = ("samples", "population")
 _INITS = ("standard", "exact")
+#: points kept per kept generation (the figures draw 2,000; the paper's N would be 8 MB each)
+KEEP_POINTS = 5000
 #: stream purposes (one SeedSequence child per run, generation and purpose)
 _TRAIN, _GENERATE, _ESTIMATE = 0, 1, 2
 
@@ -140,8 +142,8 @@ def simulate_protocol(
         Also the paper's ``eps_star2`` and ``eta`` per generation (``estimator_paths`` paths
         each; :mod:`gaussian_oracle._protocol_estimators`) and the oracle's ``eps_star2``.
     keep : sequence of int
-        Generations whose points (run 0) are kept for figures (those beyond ``generations``
-        are ignored).
+        Generations whose points (run 0, the first :data:`KEEP_POINTS`) are kept for figures
+        (those beyond ``generations`` are ignored).
     p_hat_0 : law, optional
         Generation 0 (default: the data).
     progress : bool, optional
@@ -179,6 +181,12 @@ def simulate_protocol(
             "in closed form (the generated law otherwise leaves the mixture family)"
         )
     d = data.dim
+    if n < d + 2:
+        raise OracleDomainError(
+            f"n_samples={n} must be at least d + 2 = {d + 2} (the covariance of a generation "
+            "is estimated from its points)"
+        )
+    get_backend(backend, device, precision, np.random.default_rng(0))  # fails before any work
     if estimators:
         check_paths(
             check_positive_int("estimator_paths", estimator_paths),
@@ -238,7 +246,7 @@ def simulate_protocol(
             host = bk.to_numpy(x)
             rows = [sample_stats(host, mix_data, reference)]
             if r == 0 and 0 in keep_set:
-                samples[0] = host
+                samples[0] = host[:KEEP_POINTS]
             previous = None
             for i in range(g_max):
                 bk_t = backend_for(i + 1, _TRAIN)
@@ -267,7 +275,7 @@ def simulate_protocol(
                 host = bk.to_numpy(x)
                 rows.append(sample_stats(host, mix_data, reference))
                 if r == 0 and i + 1 in keep_set:
-                    samples[i + 1] = host
+                    samples[i + 1] = host[:KEEP_POINTS]
                 meter.update()
             per_run.append(rows)
     stats = {k: np.array([[row[k] for row in rows] for rows in per_run]) for k in STATS}
