@@ -61,6 +61,11 @@ class Backend:
     gen: Any
     host: np.random.Generator
 
+    @property
+    def on_gpu(self) -> bool:
+        """Whether the arrays live on a GPU (larger blocks there)."""
+        return self.name == "cupy" or (self.name == "torch" and self.device.type != "cpu")
+
     def asarray(self, x: Any, dtype: Any = None) -> Any:
         return self.xp.asarray(x, dtype=self.dtype if dtype is None else dtype, device=self.device)
 
@@ -227,7 +232,7 @@ class IsoMixture:
             - 0.5 * u * xp.sum(self.centres * self.centres, axis=1)
         )
         C = self.centres * u[:, None]
-        block = BLOCK_BYTES if bk.name == "numpy" else GPU_BLOCK_BYTES
+        block = GPU_BLOCK_BYTES if bk.on_gpu else BLOCK_BYTES
         return Prepared(
             bk,
             xp.concat([C, b[:, None], u[:, None]], axis=1),
