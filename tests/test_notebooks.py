@@ -22,8 +22,8 @@ PRIVATE_IMPORT = re.compile(r"^\s*(from|import)\s+(bounds|gaussian_oracle|verifi
 PRIVATE_NAME = re.compile(r"\b(bounds|gaussian_oracle|verification)(\.\w+)*\.\_\w+")
 
 
-def test_the_six_notebooks_are_there():
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_", "06_"]
+def test_the_seven_notebooks_are_there():
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_", "06_", "07_"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

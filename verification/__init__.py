@@ -14,6 +14,9 @@ instance_from_config, instance_to_config, load_instance -- one TOML/JSON schema 
 Task, TaskResult, run_task, run_tasks -- picklable tasks of the verify runner (executor=).
 verify, Report, PROFILES, draw_instances -- the report (tables, JSON, figures).
 phase_diagram, PhaseDiagram, KINDS -- regime phase diagrams, theory beside the oracle's exact D.
+gap_figure, projection_figure, contribution_figure -- figures of the literal protocol
+                       (:func:`gaussian_oracle.protocol_gaps`): the gaps per alpha, the paper's
+                       Fig. 1 (PCA projections) and Fig. 5 (per-generation errors) analogues.
 verification.strategies -- Hypothesis strategies of valid instances (import on demand).
 VerificationError, UnknownCheckError, InstanceKindError -- errors (``ValueError`` subclasses).
 
@@ -70,6 +73,9 @@ _EXPORTS = {
     "Report": "_report",
     "draw_instances": "_verify",
     "verify": "_verify",
+    "gap_figure": "_protocol_plot",
+    "projection_figure": "_protocol_plot",
+    "contribution_figure": "_protocol_plot",
 }
 
 __all__ = [
@@ -97,15 +103,18 @@ __all__ = [
     "UnknownCheckError",
     "VerificationError",
     "check",
+    "contribution_figure",
     "curated_instances",
     "draw_distinct",
     "draw_instances",
     "evaluate",
     "field_instances",
+    "gap_figure",
     "instance_from_config",
     "instance_to_config",
     "load_instance",
     "phase_diagram",
+    "projection_figure",
     "run_check",
     "run_task",
     "run_tasks",
@@ -128,6 +137,7 @@ if TYPE_CHECKING:  # what a type checker and a reader see
         evaluate,
     )
     from ._phase import KINDS, PhaseDiagram, phase_diagram
+    from ._protocol_plot import contribution_figure, gap_figure, projection_figure
     from ._report import Report
     from ._runner import Task, TaskResult, run_task, run_tasks
     from ._verify import PROFILES, draw_instances, verify

@@ -33,8 +33,10 @@ def test_figures_have_one_panel_per_alpha_and_generation(gaps):
 def test_protocol_command_writes_the_set_and_prints_the_table(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(G.SCALES, "small", TINY)
     out = tmp_path / "proto"
-    assert main(["protocol", "--out", str(out), "--quiet", "--runs", "2"]) == 0
-    text = capsys.readouterr().out
+    assert main(["protocol", "--out", str(out), "--runs", "2"]) == 0
+    captured = capsys.readouterr()
+    text = captured.out
+    assert "kernel pairs" in captured.err and "9/9 run sets" in captured.err  # estimate, progress
     assert (
         "| 0.5 | + standard init |" in text and "wrote 14 files" in text
     )  # 9 runs, gaps.json, gaps.md, 3 figures
@@ -44,6 +46,16 @@ def test_protocol_command_writes_the_set_and_prints_the_table(tmp_path, capsys, 
     assert doc["chain"][0] == "exact closure" and doc["settings"]["n_samples"] == 200
     back = ProtocolGaps.load(out)
     assert back.alphas == (0.1, 0.5, 0.9) and back.generation == 2
+
+
+def test_protocol_command_alphas_option(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(G.SCALES, "small", TINY)
+    assert main(["protocol", "--out", str(tmp_path), "--quiet", "--alphas", "0.3"]) == 0
+    assert "| 0.3 | + discretisation |" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:  # an argparse type error: usage, status 2
+        main(["protocol", "--out", str(tmp_path), "--alphas", "0.3,1.5"])
+    assert exc.value.code == 2
+    assert "every alpha must lie in [0, 1]" in capsys.readouterr().err
 
 
 def test_protocol_command_rejects_a_file_as_output(tmp_path, capsys):
