@@ -14,6 +14,9 @@ instance_from_config, instance_to_config, load_instance -- one TOML/JSON schema 
 Task, TaskResult, run_task, run_tasks -- picklable tasks of the verify runner (executor=).
 verify, Report, PROFILES, draw_instances -- the report (tables, JSON, figures).
 phase_diagram, PhaseDiagram, KINDS -- regime phase diagrams, theory beside the oracle's exact D.
+atlas, AtlasResult, ATLAS_CONSTANTS -- the constant atlas: a search of a declared family for the
+                       instance requiring the largest implicit constant (first step: C of
+                       Prop 3.3, c of Thm 3.4 on generation families).
 gap_figure, projection_figure, contribution_figure -- figures of the literal protocol
                        (:func:`gaussian_oracle.protocol_gaps`): the gaps per alpha, the paper's
                        Fig. 1 (PCA projections) and Fig. 5 (per-generation errors) analogues.
@@ -73,17 +76,22 @@ _EXPORTS = {
     "Report": "_report",
     "draw_instances": "_verify",
     "verify": "_verify",
+    "ATLAS_CONSTANTS": "_atlas",
+    "AtlasResult": "_atlas",
+    "atlas": "_atlas",
     "gap_figure": "_protocol_plot",
     "projection_figure": "_protocol_plot",
     "contribution_figure": "_protocol_plot",
 }
 
 __all__ = [
+    "ATLAS_CONSTANTS",
     "CHECKS",
     "COMPARATORS",
     "FAMILIES",
     "KINDS",
     "PROFILES",
+    "AtlasResult",
     "Check",
     "CheckResult",
     "Constants",
@@ -102,6 +110,7 @@ __all__ = [
     "TaskResult",
     "UnknownCheckError",
     "VerificationError",
+    "atlas",
     "check",
     "contribution_figure",
     "curated_instances",
@@ -122,6 +131,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what a type checker and a reader see
+    from ._atlas import ATLAS_CONSTANTS, AtlasResult, atlas
     from ._checks import CHECKS, Check, CheckResult, Constants, Outcome, check, run_check
     from ._comparators import COMPARATORS
     from ._config import instance_from_config, instance_to_config, load_instance

@@ -1,0 +1,264 @@
+"""The constant atlas: an adversarial search for the largest constant a statement requires.
+
+The paper's statements carry constants it never gives (``C`` in Prop 3.3, ``c`` in Thm 3.4, ...).
+Every check already reports the smallest constant one instance requires (``required``); the
+atlas searches a declared family (:class:`verification.Family`: parameter boxes) for the
+instance that requires the most, **subject to the statement's hypotheses**: an instance on which
+a hypothesis fails (status ``outside``: ``eps_star2 > 1``, A3, ...) requires nothing.
+
+Search (reproducible from ``seed``): :func:`scipy.optimize.differential_evolution` over the
+boxes (``Real``: continuous, on the log scale where the box says so; ``Integer``: integers;
+``Choice``: the index of a choice), its initial population drawn at random from the boxes,
+about 80% of the budget; then an L-BFGS-B polish (bounded, finite-difference gradients) of the
+continuous parameters at the best point with the rest, so that a supremum on a box's edge is
+reached exactly. Every evaluation is recorded: its value, its ``eps_star2`` and the best value
+so far (the convergence trace), so a report can show whether the search settled.
+
+First step of issue 19: the generation statements ``prop-3.3`` (``C``) and ``thm-3.4`` (``c``) on
+generation families (the linear engine). Recursion statements, the grid families, the A3 search,
+the files, the figure and the command line are the next steps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._errors import VerificationError
+
+__all__ = ["ATLAS_CONSTANTS", "AtlasResult", "atlas"]
+
+#: the statements with an implicit constant that the atlas searches, and that constant's name
+ATLAS_CONSTANTS = {"prop-3.3": "C", "thm-3.4": "c"}
+
+
+def _raw(statement: str, sol: Any) -> float:
+    """The requirement before it is clipped at 0 (negative: the statement holds with room).
+
+    Prop 3.3: ``(eta eps^2 / 4 - chi2) / eps^4``; Thm 3.4: ``(chi2 - 4 eps^2) / eps^4`` (the
+    checks report ``max(0, .)``). Unclipped, it still points towards the frontier where every
+    instance requires nothing, which a search over ``max(0, .)`` (flat there) would not see.
+    """
+    e, chi = float(sol.eps_star2), float(sol.chi2.value)
+    if e <= 0.0:
+        return -math.inf
+    if statement == "prop-3.3":
+        return (float(sol.eta) * e / 4.0 - chi) / (e * e)
+    return (chi - 4.0 * e) / (e * e)
+
+
+_HUGE = 1e100  # squares stay finite inside the optimiser (its spread of values)
+#: share of the budget given to the global search (the rest polishes)
+GLOBAL_SHARE = 0.8
+
+
+@dataclass(frozen=True, eq=False)
+class AtlasResult:
+    """The largest required constant found, its instance and the search's record.
+
+    Attributes
+    ----------
+    statement, constant, family : str
+    best : float
+        The largest required constant found (0 when no evaluated instance requires one).
+    params : dict
+        The family's parameters of the argmax instance (``family.build(params)`` rebuilds it).
+    config : dict
+        That instance as an oracle configuration (:func:`verification.instance_to_config`).
+    values, eps_star2, trace : ndarray
+        Per evaluation: the unclipped requirement (:func:`_raw`; below -1 outside the
+        hypotheses, where nothing is required), ``eps_star2`` and the best value so far.
+    outside : int
+        Evaluations on which a hypothesis failed.
+    """
+
+    statement: str
+    constant: str
+    family: str
+    budget: int
+    seed: int
+    best: float
+    params: dict[str, Any]
+    config: dict[str, Any]
+    values: np.ndarray
+    eps_star2: np.ndarray
+    trace: np.ndarray
+    outside: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def evaluations(self) -> int:
+        return int(self.values.size)
+
+    def converged(self, window: float = 0.25) -> bool:
+        """Whether the last ``window`` share of the evaluations left the best value unchanged."""
+        n = self.evaluations
+        if n == 0:
+            return False
+        return bool(self.trace[-1] == self.trace[int((1.0 - window) * (n - 1))])
+
+
+class _Space:
+    """The family's boxes as a box of real coordinates (and back)."""
+
+    def __init__(self, family: Any, fixed: dict[str, Any]) -> None:
+        from ._families import Choice, Integer, Real
+
+        self.family, self.fixed = family, fixed
+        self.boxes = [b for b in family.boxes if b.name not in fixed]
+        self.bounds: list[tuple[float, float]] = []
+        self.integral: list[bool] = []
+        for b in self.boxes:
+            if isinstance(b, Real):
+                self.bounds.append((b.low, b.high))
+                self.integral.append(False)
+            elif isinstance(b, Integer):
+                self.bounds.append((b.low, b.high))
+                self.integral.append(True)
+            elif isinstance(b, Choice):
+                self.bounds.append((0, len(b.options) - 1))
+                self.integral.append(True)
+            else:  # pragma: no cover - the three box kinds are all there are
+                raise VerificationError(f"box {b!r} is not a Real, Integer or Choice")
+        unknown = set(fixed) - {b.name for b in family.boxes}
+        if unknown:
+            raise VerificationError(
+                f"fixed={sorted(unknown)} are not parameters of family {family.name!r}"
+            )
+
+    def params(self, x: np.ndarray) -> dict[str, Any]:
+        from ._families import Choice, Integer, Real
+
+        out = dict(self.fixed)
+        for b, v, (lo, hi) in zip(self.boxes, x, self.bounds, strict=True):
+            v = min(max(float(v), lo), hi)
+            if isinstance(b, Real):
+                out[b.name] = 10.0**v if b.log10 else v
+            elif isinstance(b, Integer):
+                out[b.name] = round(v)
+            elif isinstance(b, Choice):
+                out[b.name] = b.options[round(v)]
+        return out
+
+
+def atlas(
+    statement: str,
+    family: Any,
+    *,
+    budget: int = 200,
+    seed: int = 0,
+    fixed: dict[str, Any] | None = None,
+    hypotheses: bool = True,
+) -> AtlasResult:
+    """Search ``family`` for the instance requiring the largest constant of ``statement``.
+
+    Parameters
+    ----------
+    statement : str
+        One of :data:`ATLAS_CONSTANTS`.
+    family : Family
+        A generation family (:func:`verification._families.generation_family` or your own).
+    budget : int, >= 20
+        Oracle evaluations in all (global search and polish).
+    seed : int
+        Seed of the initial population and of the search.
+    fixed : dict, optional
+        Parameters held at a value (not searched).
+    hypotheses : bool
+        ``True`` (the statement's meaning): instances outside its hypotheses require nothing.
+        ``False`` counts them too (a negative control: the search then finds where the
+        statement needs no bound because its hypotheses exclude the instance).
+
+    Examples
+    --------
+    >>> from verification._families import generation_family
+    >>> res = atlas("thm-3.4", generation_family(2), budget=30, seed=1,
+    ...             fixed={"init": "exact", "profile": "constant"})
+    >>> res.evaluations <= 30 and res.best >= 0.0
+    True
+    """
+    from scipy.optimize import differential_evolution, minimize
+
+    from ._checks import run_check
+    from ._config import instance_to_config
+    from ._instances import evaluate
+
+    if statement not in ATLAS_CONSTANTS:
+        raise VerificationError(
+            f"statement={statement!r} must be one of {', '.join(ATLAS_CONSTANTS)}"
+        )
+    if getattr(family, "kind", None) != "generation":
+        raise VerificationError("the atlas searches generation families in this version")
+    if not isinstance(budget, int) or budget < 20:
+        raise VerificationError(f"budget={budget!r} must be an integer >= 20")
+    name = ATLAS_CONSTANTS[statement]
+    space = _Space(family, dict(fixed or {}))
+    values: list[float] = []
+    eps: list[float] = []
+    points: list[dict[str, Any]] = []
+    outside = [0]
+
+    def value(x: np.ndarray) -> float:
+        if len(values) >= budget:
+            return 0.0  # the budget is spent: the optimiser's last calls are not evaluated
+        p = space.params(x)
+        inst = family.build(p)
+        out = run_check(statement, inst).status == "outside"
+        outside[0] += out
+        sol = evaluate(inst).solution
+        v = _raw(statement, sol)
+        if out and hypotheses:  # requires nothing; still ranked by how far it is (search)
+            v = min(v, 0.0) - 1.0
+        values.append(v if not math.isnan(v) else -math.inf)  # +inf: fails for every constant
+        eps.append(float(sol.eps_star2))
+        points.append(p)
+        return -max(min(v, _HUGE), -_HUGE)  # the optimiser needs finite values
+
+    dims = len(space.bounds)
+    popsize = max(5, min(15, budget // (10 * max(dims, 1))))
+    global_evals = int(GLOBAL_SHARE * budget)
+    maxiter = max(1, global_evals // (popsize * max(dims, 1)) - 1)
+    de = differential_evolution(
+        value,
+        space.bounds,
+        integrality=np.array(space.integral),
+        popsize=popsize,
+        maxiter=maxiter,
+        rng=np.random.default_rng(seed),
+        polish=False,
+        init="random",
+        tol=0.0,
+    )
+    continuous = [i for i, integral in enumerate(space.integral) if not integral]
+    if continuous and len(values) < budget:
+        best_x = np.asarray(de.x, dtype=float)
+
+        def local(z: np.ndarray) -> float:
+            x = best_x.copy()
+            x[continuous] = z
+            return value(x)
+
+        box = [space.bounds[i] for i in continuous]
+        opts = {"maxfun": budget - len(values), "ftol": 1e-15, "gtol": 1e-12}
+        minimize(local, best_x[continuous], method="L-BFGS-B", bounds=box, options=opts)
+    vals = np.array(values)
+    k = int(np.argmax(vals)) if vals.size else 0
+    best_params = points[k] if points else {}
+    return AtlasResult(
+        statement=statement,
+        constant=name,
+        family=family.name,
+        budget=budget,
+        seed=seed,
+        best=max(0.0, float(vals[k])) if vals.size else 0.0,
+        params=best_params,
+        config=instance_to_config(family.build(best_params)) if points else {},
+        values=vals,
+        eps_star2=np.array(eps),
+        trace=np.maximum.accumulate(vals) if vals.size else vals,
+        outside=outside[0],
+        meta={"popsize": popsize, "maxiter": maxiter, "hypotheses": hypotheses},
+    )
