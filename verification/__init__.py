@@ -14,9 +14,10 @@ instance_from_config, instance_to_config, load_instance -- one TOML/JSON schema 
 Task, TaskResult, run_task, run_tasks -- picklable tasks of the verify runner (executor=).
 verify, Report, PROFILES, draw_instances -- the report (tables, JSON, figures).
 phase_diagram, PhaseDiagram, KINDS -- regime phase diagrams, theory beside the oracle's exact D.
-atlas, AtlasResult, ATLAS_CONSTANTS -- the constant atlas: a search of a declared family for the
-                       instance requiring the largest implicit constant (first step: C of
-                       Prop 3.3, c of Thm 3.4 on generation families).
+atlas, AtlasResult, ATLAS_CONSTANTS, ATLAS_FAMILIES, variance_family -- the constant atlas:
+                       a search of a declared family for the instance requiring the largest
+                       implicit constant (first step: C of Prop 3.3, c of Thm 3.4 on
+                       generation families; variance_family has a closed-form answer).
 gap_figure, projection_figure, contribution_figure -- figures of the literal protocol
                        (:func:`gaussian_oracle.protocol_gaps`): the gaps per alpha, the paper's
                        Fig. 1 (PCA projections) and Fig. 5 (per-generation errors) analogues.
@@ -77,6 +78,8 @@ _EXPORTS = {
     "draw_instances": "_verify",
     "verify": "_verify",
     "ATLAS_CONSTANTS": "_atlas",
+    "ATLAS_FAMILIES": "_atlas",
+    "variance_family": "_atlas",
     "AtlasResult": "_atlas",
     "atlas": "_atlas",
     "gap_figure": "_protocol_plot",
@@ -86,6 +89,7 @@ _EXPORTS = {
 
 __all__ = [
     "ATLAS_CONSTANTS",
+    "ATLAS_FAMILIES",
     "CHECKS",
     "COMPARATORS",
     "FAMILIES",
@@ -127,11 +131,12 @@ __all__ = [
     "run_check",
     "run_task",
     "run_tasks",
+    "variance_family",
     "verify",
 ]
 
 if TYPE_CHECKING:  # what a type checker and a reader see
-    from ._atlas import ATLAS_CONSTANTS, AtlasResult, atlas
+    from ._atlas import ATLAS_CONSTANTS, ATLAS_FAMILIES, AtlasResult, atlas, variance_family
     from ._checks import CHECKS, Check, CheckResult, Constants, Outcome, check, run_check
     from ._comparators import COMPARATORS
     from ._config import instance_from_config, instance_to_config, load_instance

@@ -29,7 +29,7 @@ import numpy as np
 
 from ._errors import VerificationError
 
-__all__ = ["ATLAS_CONSTANTS", "AtlasResult", "atlas"]
+__all__ = ["ATLAS_CONSTANTS", "ATLAS_FAMILIES", "AtlasResult", "atlas", "variance_family"]
 
 #: the statements with an implicit constant that the atlas searches, and that constant's name
 ATLAS_CONSTANTS = {"prop-3.3": "C", "thm-3.4": "c"}
@@ -68,9 +68,10 @@ class AtlasResult:
         The family's parameters of the argmax instance (``family.build(params)`` rebuilds it).
     config : dict
         That instance as an oracle configuration (:func:`verification.instance_to_config`).
-    values, eps_star2, trace : ndarray
-        Per evaluation: the unclipped requirement (:func:`_raw`; below -1 outside the
-        hypotheses, where nothing is required), ``eps_star2`` and the best value so far.
+    values, inside, eps_star2, trace : ndarray
+        Per evaluation: the unclipped requirement (:func:`_raw`; negative: the statement holds
+        with room), whether the hypotheses hold (outside them nothing is required),
+        ``eps_star2``, and the best requirement so far (``max(0, .)`` over the instances inside).
     outside : int
         Evaluations on which a hypothesis failed.
     """
@@ -84,6 +85,7 @@ class AtlasResult:
     params: dict[str, Any]
     config: dict[str, Any]
     values: np.ndarray
+    inside: np.ndarray
     eps_star2: np.ndarray
     trace: np.ndarray
     outside: int
@@ -197,6 +199,7 @@ def atlas(
     name = ATLAS_CONSTANTS[statement]
     space = _Space(family, dict(fixed or {}))
     values: list[float] = []
+    inside: list[bool] = []
     eps: list[float] = []
     points: list[dict[str, Any]] = []
     outside = [0]
@@ -210,11 +213,13 @@ def atlas(
         outside[0] += out
         sol = evaluate(inst).solution
         v = _raw(statement, sol)
-        if out and hypotheses:  # requires nothing; still ranked by how far it is (search)
-            v = min(v, 0.0) - 1.0
-        values.append(v if not math.isnan(v) else -math.inf)  # +inf: fails for every constant
+        v = v if not math.isnan(v) else -math.inf
+        values.append(v)  # +inf: no constant makes the statement hold
+        inside.append(not out)
         eps.append(float(sol.eps_star2))
         points.append(p)
+        if out and hypotheses:  # requires nothing; ranked below every instance inside
+            v = min(v, 0.0) - 1.0 - abs(min(v, 0.0))
         return -max(min(v, _HUGE), -_HUGE)  # the optimiser needs finite values
 
     dims = len(space.bounds)
@@ -245,7 +250,10 @@ def atlas(
         opts = {"maxfun": budget - len(values), "ftol": 1e-15, "gtol": 1e-12}
         minimize(local, best_x[continuous], method="L-BFGS-B", bounds=box, options=opts)
     vals = np.array(values)
-    k = int(np.argmax(vals)) if vals.size else 0
+    mask = np.array(inside) if hypotheses else np.ones(vals.size, dtype=bool)
+    ranked = np.where(mask, vals, -np.inf)
+    k = int(np.argmax(ranked)) if vals.size else 0
+    found = bool(vals.size) and bool(mask[k])
     best_params = points[k] if points else {}
     return AtlasResult(
         statement=statement,
@@ -253,12 +261,47 @@ def atlas(
         family=family.name,
         budget=budget,
         seed=seed,
-        best=max(0.0, float(vals[k])) if vals.size else 0.0,
+        best=max(0.0, float(vals[k])) if found else 0.0,
         params=best_params,
         config=instance_to_config(family.build(best_params)) if points else {},
         values=vals,
+        inside=np.array(inside, dtype=bool),
         eps_star2=np.array(eps),
-        trace=np.maximum.accumulate(vals) if vals.size else vals,
+        trace=np.maximum.accumulate(np.maximum(ranked, 0.0)) if vals.size else vals,
         outside=outside[0],
         meta={"popsize": popsize, "maxiter": maxiter, "hypotheses": hypotheses},
     )
+
+
+def variance_family(a_max: float = 0.25) -> Any:
+    """A family with a closed-form answer: N(0, 1) data (stationary: ``q_s = N(0, 1)``), the
+    error ``e(y) = a y`` with ``a`` up to ``a_max``, exact init, ``T`` in [1, 6], ``t0`` in
+    [0.005, 0.1]. The learned variance solves ``S' = (2a - 1) S + 1`` from 1, ``chi2 =
+    1/sqrt(S (2 - S)) - 1``, ``eps_star2 = a^2 (T - t0)``; for ``a_max = 0.25`` the largest
+    required c of Thm 3.4 is at the corner ``a = 0.25``, ``T - t0 = 5.995`` (5.03290)."""
+    from gaussian_oracle import Diffusion, Gaussian
+
+    from ._families import Family, Real
+    from ._instances import GenerationInstance
+
+    def build(p: dict[str, Any]) -> Any:
+        return GenerationInstance(
+            label="variance-error", data=Gaussian(0.0, 1.0), W=np.eye(1), xi=np.zeros(1),
+            profile="constant", diffusion=Diffusion(T=p["T"], t0=p["t0"], init="exact"),
+            scale=p["scale"],
+        )  # fmt: skip
+
+    boxes = (Real("scale", -2.0, math.log10(a_max), log10=True), Real("T", 1.0, 6.0),
+             Real("t0", 0.005, 0.1))  # fmt: skip
+    return Family("variance-1d", "generation", boxes, build)
+
+
+def _gaussian_affine() -> Any:
+    from ._families import generation_family
+
+    fam = generation_family(5)
+    return type(fam)("gaussian-affine", fam.kind, fam.boxes, fam.build)
+
+
+#: the families ``diffusion-collapse atlas --family`` searches, by name (a factory each)
+ATLAS_FAMILIES = {"gaussian-affine": _gaussian_affine, "variance-1d": variance_family}

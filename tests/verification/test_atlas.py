@@ -8,29 +8,15 @@ import math
 import numpy as np
 import pytest
 
-from gaussian_oracle import Diffusion, Gaussian
-from verification import GenerationInstance, instance_from_config, run_check
-from verification._atlas import atlas
-from verification._families import Family, Real
+from verification import instance_from_config, run_check
+from verification._atlas import atlas, variance_family
 
 #: largest error scale of the closed-form family: the learned endpoint variance stays below 2
 A_MAX = 0.25
 
 
-def _variance_family(a_max: float = A_MAX) -> Family:
-    """N(0, 1) data (stationary, so q_s = N(0, 1)) and the error e(y) = a y: the learned
-    variance solves S' = (2a - 1) S + 1 from S(0) = 1, so everything is explicit."""
-
-    def build(p):
-        return GenerationInstance(
-            label="variance-error", data=Gaussian(0.0, 1.0), W=np.eye(1), xi=np.zeros(1),
-            profile="constant", diffusion=Diffusion(T=p["T"], t0=p["t0"], init="exact"),
-            scale=p["scale"],
-        )  # fmt: skip
-
-    boxes = (Real("scale", -2.0, math.log10(a_max), log10=True), Real("T", 1.0, 6.0),
-             Real("t0", 0.005, 0.1))  # fmt: skip
-    return Family("variance-error", "generation", boxes, build)
+def _variance_family(a_max: float = A_MAX):
+    return variance_family(a_max)
 
 
 def _required_c(a: float, H: float) -> float:
@@ -72,3 +58,33 @@ def test_without_its_hypotheses_the_search_finds_the_violation():
     assert off.best == math.inf
     on = atlas("thm-3.4", wide, budget=60, seed=2)
     assert math.isfinite(on.best) and on.outside > 0
+
+
+def test_atlas_command_writes_the_set_and_its_config_reruns_through_the_oracle(tmp_path, capsys):
+    import json
+
+    from verification.cli import main
+
+    out = tmp_path / "atlas"
+    argv = ["atlas", "--family", "variance-1d", "--statement", "thm-3.4", "--budget", "60"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    assert "| thm-3.4 | c | variance-1d |" in capsys.readouterr().out
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["atlas-thm-3.4-variance-1d.toml", "atlas-thm-3.4.png", "atlas.json",
+                     "atlas.md"]  # fmt: skip
+    best = json.loads((out / "atlas.json").read_text())["results"][0]["best"]
+    assert main(["oracle", str(out / "atlas-thm-3.4-variance-1d.toml"), "--json"]) == 0
+    sol = json.loads(capsys.readouterr().out)
+    e, chi = sol["eps_star2"], sol["chi2"]["value"]
+    assert (chi - 4 * e) / (e * e) == best  # bit-identical through the TOML and the oracle
+
+
+def test_atlas_bad_input_is_refused():
+    from verification import VerificationError
+
+    with pytest.raises(VerificationError, match=r"statement='prop-4\.1' must be one of"):
+        atlas("prop-4.1", _variance_family())
+    with pytest.raises(VerificationError, match=r"budget=5 must be an integer >= 20"):
+        atlas("thm-3.4", _variance_family(), budget=5)
+    with pytest.raises(VerificationError, match=r"fixed=\['nope'\]"):
+        atlas("thm-3.4", _variance_family(), fixed={"nope": 1})

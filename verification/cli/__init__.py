@@ -19,6 +19,9 @@ Subcommands:
   paper's GMM experiment run literally and along the chain exact closure -> + finite samples ->
   + standard init -> + discretisation (:func:`gaussian_oracle.protocol_gaps`): prints the gap
   tables, writes them with the runs and three figures.
+* ``atlas [--family F] [--statement S] [--budget N] [--seed S] [--out DIR]`` -- the constant
+  atlas (:func:`verification.atlas`): the largest implicit constants a family requires, with
+  the argmax instances as oracle configs and a figure per statement.
 * ``demo`` -- worked examples of the oracle's exact divergences (THEORY.md §5–§6).
 * ``divergence P Q`` -- chi-square, KL (and W2 for Gaussians) between two laws given as JSON.
 
@@ -52,7 +55,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: the subcommands, each a module of this package with ``add_parser(sub)`` and ``run(args)``
 #: (a new command is one new module and its name here)
-COMMANDS = ("demo", "divergence", "verify", "phase", "bound", "oracle", "protocol")
+COMMANDS = ("demo", "divergence", "verify", "phase", "bound", "oracle", "protocol", "atlas")
 
 
 def build_parser() -> argparse.ArgumentParser:
