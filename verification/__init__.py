@@ -17,7 +17,8 @@ phase_diagram, PhaseDiagram, KINDS -- regime phase diagrams, theory beside the o
 atlas, AtlasResult, ATLAS_CONSTANTS, ATLAS_FAMILIES, variance_family -- the constant atlas:
                        a search of a declared family for the instance requiring the largest
                        implicit constant (first step: C of Prop 3.3, c of Thm 3.4 on
-                       generation families; variance_family has a closed-form answer).
+                       generation families; variance_family has a closed-form answer);
+                       a3_search, A3Result: the smallest eps_star2 with an infinite chi2.
 gap_figure, projection_figure, contribution_figure -- figures of the literal protocol
                        (:func:`gaussian_oracle.protocol_gaps`): the gaps per alpha, the paper's
                        Fig. 1 (PCA projections) and Fig. 5 (per-generation errors) analogues.
@@ -79,6 +80,8 @@ _EXPORTS = {
     "verify": "_verify",
     "ATLAS_CONSTANTS": "_atlas",
     "ATLAS_FAMILIES": "_atlas",
+    "A3Result": "_atlas_a3",
+    "a3_search": "_atlas_a3",
     "variance_family": "_atlas",
     "AtlasResult": "_atlas",
     "atlas": "_atlas",
@@ -95,6 +98,7 @@ __all__ = [
     "FAMILIES",
     "KINDS",
     "PROFILES",
+    "A3Result",
     "AtlasResult",
     "Check",
     "CheckResult",
@@ -114,6 +118,7 @@ __all__ = [
     "TaskResult",
     "UnknownCheckError",
     "VerificationError",
+    "a3_search",
     "atlas",
     "check",
     "contribution_figure",
@@ -137,6 +142,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # what a type checker and a reader see
     from ._atlas import ATLAS_CONSTANTS, ATLAS_FAMILIES, AtlasResult, atlas, variance_family
+    from ._atlas_a3 import A3Result, a3_search
     from ._checks import CHECKS, Check, CheckResult, Constants, Outcome, check, run_check
     from ._comparators import COMPARATORS
     from ._config import instance_from_config, instance_to_config, load_instance

@@ -14,9 +14,11 @@ continuous parameters at the best point with the rest, so that a supremum on a b
 reached exactly. Every evaluation is recorded: its value, its ``eps_star2`` and the best value
 so far (the convergence trace), so a report can show whether the search settled.
 
-First step of issue 19: the generation statements ``prop-3.3`` (``C``) and ``thm-3.4`` (``c``) on
-generation families (the linear engine). Recursion statements, the grid families, the A3 search,
-the files, the figure and the command line are the next steps.
+So far (issue 19): the generation statements ``prop-3.3`` (``C``) and ``thm-3.4`` (``c``) on
+generation families (the linear engine), the search for infinite chi2 inside ``eps_star2 <= 1``
+(:mod:`verification._atlas_a3`), files and figures (:mod:`verification._atlas_files`). Still
+to come: the recursion statements (``c1``, ``c2``, ``C_bias`` of Thm 4.2), the grid engine's
+families, the executor, a small atlas in ``verify --profile thorough``.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ def _raw(statement: str, sol: Any) -> float:
     return (chi - 4.0 * e) / (e * e)
 
 
-_HUGE = 1e100  # squares stay finite inside the optimiser (its spread of values)
+_HUGE = 1e100
+#: share of the A3 search's budget given to its global phase (its polish needs more)
+A3_GLOBAL_SHARE = 0.5  # squares stay finite inside the optimiser (its spread of values)
 #: share of the budget given to the global search (the rest polishes)
 GLOBAL_SHARE = 0.8
 

@@ -6,6 +6,7 @@ against its ``eps_star2``, the frontier drawn as the running maximum over ``eps_
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import numpy as np
 
 from ._output import PALETTE, Staging, check_output_folder, json_safe
 
-__all__ = ["atlas_figure", "atlas_markdown", "result_dict", "save_atlas"]
+__all__ = ["a3_dict", "atlas_figure", "atlas_markdown", "result_dict", "save_atlas"]
 
 #: the sections of an oracle config (a label or notes are not part of it)
 _SECTIONS = ("data", "diffusion", "error", "recursion")
@@ -32,7 +33,16 @@ def result_dict(res: Any) -> dict[str, Any]:
     })  # fmt: skip
 
 
-def atlas_markdown(results: list[Any]) -> str:
+def a3_dict(a3: Any) -> dict[str, Any]:
+    """The A3 search's result as plain values."""
+    return json_safe({
+        "family": a3.family, "eps_star2": a3.eps_star2, "inside": a3.inside,
+        "params": a3.params, "config": a3.config, "evaluations": a3.evaluations,
+        "trace": a3.trace.tolist(),
+    })  # fmt: skip
+
+
+def atlas_markdown(results: list[Any], a3: Any = None) -> str:
     """The table: per statement and family, the largest requirement and where it was found."""
     rows = [
         "| statement | constant | family | largest required | eps_star2 there | evaluations "
@@ -54,6 +64,18 @@ def atlas_markdown(results: list[Any]) -> str:
         "evaluations. Each argmax instance is written as an oracle config "
         "(`diffusion-collapse oracle atlas-<statement>-<family>.toml`).",
     ]
+    if a3 is not None:
+        where = (
+            f"eps_star2 = {a3.eps_star2:.6g} ({'inside' if a3.inside else 'outside'} the "
+            "perturbative regime eps_star2 <= 1)"
+            if math.isfinite(a3.eps_star2)
+            else "none found: chi2 stays finite over the family's error-scale box"
+        )
+        notes += [
+            "",
+            f"A3 search on {a3.family} ({a3.evaluations} oracle solves): the smallest "
+            f"eps_star2 at which chi2 is infinite: {where}.",
+        ]
     return "# Constant atlas\n\n" + "\n".join(rows + notes) + "\n"
 
 
@@ -80,23 +102,29 @@ def atlas_figure(results: list[Any]) -> Any:
     return fig
 
 
-def save_atlas(results: list[Any], out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write ``atlas.md``, ``atlas.json``, the configs and the figures as one staged set."""
+def save_atlas(results: list[Any], out_dir: str | os.PathLike[str], a3: Any = None) -> list[Path]:
+    """Write ``atlas.md``, ``atlas.json``, the configs and the figures as one staged set
+    (with ``a3``: its result in both, its instance as ``atlas-a3-<family>.toml``)."""
     import tomli_w
 
     out = Path(out_dir)
     check_output_folder(out, "out_dir")
-    doc = {"results": [result_dict(r) for r in results]}
+    doc: dict[str, Any] = {"results": [result_dict(r) for r in results]}
+    if a3 is not None:
+        doc["a3"] = a3_dict(a3)
     by_statement: dict[str, list[Any]] = {}
     for r in results:
         by_statement.setdefault(r.statement, []).append(r)
     with Staging(out) as stage:
-        stage.write("atlas.md", lambda f: f.write(atlas_markdown(results)))
+        stage.write("atlas.md", lambda f: f.write(atlas_markdown(results, a3)))
         stage.write("atlas.json", lambda f: f.write(json.dumps(doc, indent=1) + "\n"))
         for r in results:
             if r.config:  # the sections `diffusion-collapse oracle` reads
                 text = tomli_w.dumps({k: v for k, v in r.config.items() if k in _SECTIONS})
                 stage.write(f"atlas-{r.statement}-{r.family}.toml", _writer(text))
+        if a3 is not None and a3.config:
+            text = tomli_w.dumps({k: v for k, v in a3.config.items() if k in _SECTIONS})
+            stage.write(f"atlas-a3-{a3.family}.toml", _writer(text))
         for statement, group in by_statement.items():
             fig = atlas_figure(group)
             stage.write(f"atlas-{statement}.png", _saver(fig), "wb")

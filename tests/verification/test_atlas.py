@@ -67,7 +67,7 @@ def test_atlas_command_writes_the_set_and_its_config_reruns_through_the_oracle(t
 
     out = tmp_path / "atlas"
     argv = ["atlas", "--family", "variance-1d", "--statement", "thm-3.4", "--budget", "60"]
-    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    assert main([*argv, "--out", str(out), "--quiet", "--no-a3"]) == 0
     assert "| thm-3.4 | c | variance-1d |" in capsys.readouterr().out
     names = sorted(p.name for p in out.iterdir())
     assert names == ["atlas-thm-3.4-variance-1d.toml", "atlas-thm-3.4.png", "atlas.json",
@@ -88,3 +88,49 @@ def test_atlas_bad_input_is_refused():
         atlas("thm-3.4", _variance_family(), budget=5)
     with pytest.raises(VerificationError, match=r"fixed=\['nope'\]"):
         atlas("thm-3.4", _variance_family(), fixed={"nope": 1})
+
+
+def _smallest_a3_eps():
+    """Closed form of the A3 search on the variance family: chi2 is infinite once the learned
+    variance S(a, H) reaches 2; eps_star2 = a^2 H at that a, minimised over H = T - t0."""
+    from scipy.optimize import brentq, minimize_scalar
+
+    def s(a, h):
+        r = 2 * a - 1
+        return 1 + h if abs(r) < 1e-14 else -1 / r + (1 + 1 / r) * math.exp(r * h)
+
+    def eps_at(h):
+        a = brentq(lambda a: s(a, h) - 2, 1e-6, 1.0, xtol=1e-15)
+        return a * a * h
+
+    return minimize_scalar(eps_at, bounds=(0.9, 5.995), method="bounded",
+                           options={"xatol": 1e-12}).fun  # fmt: skip
+
+
+def test_a3_search_finds_the_smallest_eps_star2_with_infinite_chi2():
+    from verification._atlas_a3 import a3_search
+
+    want = _smallest_a3_eps()  # 0.227872... at T - t0 = 1.706 (an interior minimum)
+    res = a3_search(variance_family(1.0), budget=1000, seed=0)
+    assert res.eps_star2 == pytest.approx(want, rel=1e-6) and res.inside
+    inst = instance_from_config(res.config)
+    assert run_check("thm-3.4", inst).hypotheses  # A3 fails there: the check says so
+    assert np.all(np.diff(res.trace[np.isfinite(res.trace)]) <= 0)
+    # a box in which the learned variance never reaches 2: no instance, reported as inf
+    none = a3_search(variance_family(A_MAX), budget=60, seed=0)
+    assert none.eps_star2 == math.inf and not none.inside and none.params == {}
+
+
+def test_atlas_command_reports_the_a3_search(tmp_path, capsys):
+    import json
+
+    from verification.cli import main
+
+    out = tmp_path / "a3"
+    argv = ["atlas", "--family", "variance-1d", "--statement", "prop-3.3", "--budget", "40"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "A3 search on variance-1d" in text
+    # the default variance family keeps the learned variance below 2: none found
+    assert "none found" in text
+    assert json.loads((out / "atlas.json").read_text())["a3"]["eps_star2"] == "inf"
