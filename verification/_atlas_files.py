@@ -15,7 +15,14 @@ import numpy as np
 
 from ._output import PALETTE, Staging, check_output_folder, json_safe
 
-__all__ = ["a3_dict", "atlas_figure", "atlas_markdown", "result_dict", "save_atlas"]
+__all__ = [
+    "a3_dict",
+    "atlas_figure",
+    "atlas_markdown",
+    "result_dict",
+    "save_atlas",
+    "write_configs",
+]
 
 #: the sections of an oracle config (a label or notes are not part of it)
 _SECTIONS = ("data", "diffusion", "error", "recursion")
@@ -105,8 +112,6 @@ def atlas_figure(results: list[Any]) -> Any:
 def save_atlas(results: list[Any], out_dir: str | os.PathLike[str], a3: Any = None) -> list[Path]:
     """Write ``atlas.md``, ``atlas.json``, the configs and the figures as one staged set
     (with ``a3``: its result in both, its instance as ``atlas-a3-<family>.toml``)."""
-    import tomli_w
-
     out = Path(out_dir)
     check_output_folder(out, "out_dir")
     doc: dict[str, Any] = {"results": [result_dict(r) for r in results]}
@@ -118,17 +123,25 @@ def save_atlas(results: list[Any], out_dir: str | os.PathLike[str], a3: Any = No
     with Staging(out) as stage:
         stage.write("atlas.md", lambda f: f.write(atlas_markdown(results, a3)))
         stage.write("atlas.json", lambda f: f.write(json.dumps(doc, indent=1) + "\n"))
-        for r in results:
-            if r.config:  # the sections `diffusion-collapse oracle` reads
-                text = tomli_w.dumps({k: v for k, v in r.config.items() if k in _SECTIONS})
-                stage.write(f"atlas-{r.statement}-{r.family}.toml", _writer(text))
-        if a3 is not None and a3.config:
-            text = tomli_w.dumps({k: v for k, v in a3.config.items() if k in _SECTIONS})
-            stage.write(f"atlas-a3-{a3.family}.toml", _writer(text))
+        write_configs(stage, results, a3)
         for statement, group in by_statement.items():
             fig = atlas_figure(group)
             stage.write(f"atlas-{statement}.png", _saver(fig), "wb")
         return stage.commit()
+
+
+def write_configs(stage: Any, results: list[Any], a3: Any = None) -> None:
+    """The argmax instances as oracle configs (the sections ``diffusion-collapse oracle``
+    reads), into a :class:`Staging` folder."""
+    import tomli_w
+
+    named = [(f"atlas-{r.statement}-{r.family}.toml", r.config) for r in results]
+    if a3 is not None:
+        named.append((f"atlas-a3-{a3.family}.toml", a3.config))
+    for name, config in named:
+        if config:
+            text = tomli_w.dumps({k: v for k, v in config.items() if k in _SECTIONS})
+            stage.write(name, _writer(text))
 
 
 def _writer(text: str) -> Any:

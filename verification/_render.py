@@ -63,6 +63,7 @@ def markdown(self: Report) -> str:
     ]
     out += _findings(self)
     out += _early_stopping(self)
+    out += _atlas_section(self)
     out += ["", "## Statements", ""]
     for cid, check in CHECKS.items():
         out.append(f"- `{cid}` ({check.reference}): {check.statement}")
@@ -123,6 +124,17 @@ def _early_stopping(self: Report) -> list[str]:
         out += ["", "### Annealing and the Fisher information (an observation)", ""]
         out += self.annealing.markdown()
     return out
+
+
+def _atlas_section(self: Report) -> list[str]:
+    """The small constant atlas of the thorough profile (its budget stated)."""
+    if self.atlas is None:
+        return []
+    from ._atlas_files import atlas_markdown
+
+    *results, a3 = self.atlas
+    text = atlas_markdown(results, a3).split("\n", 2)[2]  # without its title
+    return ["", f"## Constant atlas (small: {results[0].budget} evaluations each)", "", text]
 
 
 def _findings(self: Report) -> list[str]:
@@ -201,10 +213,16 @@ def write(self: Report, out_dir: str | os.PathLike[str]) -> list[Path]:
         stage.write("report.json", lambda h: h.write(dumps(self.to_json(), indent=1)))
         if self.phase is not None:
             self.phase.write_into(stage.path)
-        for name, fig in (
+        figures = [
             ("tightness.png", tightness_figure(self)),
             ("accumulation.png", accumulation_figure(self)),
-        ):
+        ]
+        if self.atlas is not None:
+            from ._atlas_files import atlas_figure, write_configs
+
+            figures.append(("atlas.png", atlas_figure(list(self.atlas[:-1]))))
+            write_configs(stage, list(self.atlas[:-1]), self.atlas[-1])
+        for name, fig in figures:
 
             def save(handle: Any, figure: Any = fig) -> None:
                 figure.savefig(handle, format="png", dpi=150)

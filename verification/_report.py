@@ -41,6 +41,9 @@ class Report:
         The default regime phase diagram (geometric schedules) with the oracle's ``D_N``.
     annealing : AnnealingStudy or None
         The Fisher-information study of annealed truncation (THEORY.md §8; an observation).
+    atlas : tuple or None
+        The thorough profile's small constant atlas: the :class:`AtlasResult` of each
+        statement, then the :class:`A3Result` (None in the quick profile).
     """
 
     profile: str
@@ -52,6 +55,7 @@ class Report:
     trajectories: dict[str, dict[str, list[float]]]
     phase: PhaseDiagram | None = None
     annealing: AnnealingStudy | None = None
+    atlas: tuple[Any, ...] | None = None
 
     def summary(self) -> list[dict[str, Any]]:
         """One row per check: counts by status, worst margin, best tightness, and whether the
@@ -141,6 +145,7 @@ class Report:
             "instances": self.instances,
             "phase": None if self.phase is None else self.phase.summary(),
             "annealing": None if self.annealing is None else self.annealing.to_json(),
+            "atlas": None if self.atlas is None else _atlas_json(self.atlas),
         }
 
     def to_markdown(self) -> str:
@@ -168,3 +173,10 @@ class Report:
         from ._render import accumulation_figure
 
         return accumulation_figure(self)
+
+
+def _atlas_json(atlas: tuple[Any, ...]) -> dict[str, Any]:
+    from ._atlas_files import a3_dict, result_dict
+
+    *results, a3 = atlas
+    return {"results": [result_dict(r) for r in results], "a3": a3_dict(a3)}

@@ -32,7 +32,8 @@ __all__ = ["PROFILES", "draw_instances", "verify"]
 
 #: instances per profile: drawn one-generation instances, recursion length, drawn recursions,
 #: paths and steps of the Monte Carlo regression behind eta_i, grid one-generation instances
-#: (:func:`field_instances`, 10-25 s each)
+#: (:func:`field_instances`, 10-25 s each), and the budget of the small constant atlas (oracle
+#: evaluations per statement and for the A3 search on the Gaussian-affine family; 0: none)
 PROFILES: dict[str, dict[str, int]] = {
     "quick": {
         "phase_points": 13,
@@ -42,6 +43,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "grid": 2,
         "eta_paths": 600,
         "eta_steps": 50,
+        "atlas": 0,
     },
     "thorough": {
         "phase_points": 17,
@@ -51,6 +53,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "grid": 4,
         "eta_paths": 3000,
         "eta_steps": 100,
+        "atlas": 200,
     },
 }
 
@@ -179,6 +182,7 @@ def _verify(
         else lambda done, _, label: progress(len(instances) + done, total, f"phase {label}"),
     )
     annealing = annealing_study()  # 1-D, ~1 s: the same small study in every profile
+    atlas = _small_atlas(sizes["atlas"], seed)
     return Report(
         profile,
         seed,
@@ -189,4 +193,18 @@ def _verify(
         curves,
         phase,
         annealing,
+        atlas,
     )
+
+
+def _small_atlas(budget: int, seed: int) -> tuple[Any, ...] | None:
+    """The thorough profile's atlas: C of Prop 3.3, c of Thm 3.4 and the A3 search on the
+    Gaussian-affine family, ``budget`` evaluations each (about 15 s at 200)."""
+    if not budget:
+        return None
+    from ._atlas import ATLAS_CONSTANTS, ATLAS_FAMILIES, atlas
+    from ._atlas_a3 import a3_search
+
+    family = ATLAS_FAMILIES["gaussian-affine"]()
+    results = tuple(atlas(st, family, budget=budget, seed=seed) for st in ATLAS_CONSTANTS)
+    return (*results, a3_search(family, budget=budget, seed=seed))

@@ -134,3 +134,26 @@ def test_atlas_command_reports_the_a3_search(tmp_path, capsys):
     # the default variance family keeps the learned variance below 2: none found
     assert "none found" in text
     assert json.loads((out / "atlas.json").read_text())["a3"]["eps_star2"] == "inf"
+
+
+# the report here has no check results, so its tightness figure has nothing to label
+@pytest.mark.filterwarnings("ignore:No artists with labels found")
+def test_the_thorough_profile_carries_a_small_atlas(tmp_path):
+    """verify --profile thorough runs _small_atlas (budget 200; about 10 s); here the same
+    function at budget 24, through a Report written to disk, and the quick profile has none."""
+    import json
+
+    from verification import Constants
+    from verification._report import Report
+    from verification._verify import PROFILES, _small_atlas
+
+    assert PROFILES["quick"]["atlas"] == 0 and PROFILES["thorough"]["atlas"] == 200
+    assert _small_atlas(0, 0) is None
+    small = _small_atlas(24, 0)
+    rep = Report("thorough", 0, Constants(), (), {}, 0.0, {}, atlas=small)
+    paths = {p.name for p in rep.write(tmp_path)}
+    assert {"atlas.png", "atlas-thm-3.4-gaussian-affine.toml"} <= paths
+    assert "## Constant atlas (small: 24 evaluations each)" in rep.to_markdown()
+    doc = json.loads((tmp_path / "report.json").read_text())
+    assert [r["statement"] for r in doc["atlas"]["results"]] == ["prop-3.3", "thm-3.4"]
+    assert "eps_star2" in doc["atlas"]["a3"]
