@@ -102,6 +102,9 @@ def a3_search(family: Any, *, budget: int = 300, seed: int = 0, scale: str = "sc
             b = lo
         else:  # the crossing of 2 by the spread, to round-off in the global phase too
             b = brentq(lambda x: solve(p, x)[0] - 2.0, lo, hi, xtol=xtol[0], rtol=1e-15)
+            step = max(xtol[0], 4e-16 * abs(b))
+            while solve(p, b)[0] < 2.0 and b < hi:  # the root may sit just below 2: the
+                b, step = min(hi, b + step), 2 * step  # instance reported must be infinite
         e = solve(p, b)[1]
         found.append((e, {**p, scale: 10.0**b}))
         trace.append(min(e, trace[-1]) if trace else e)

@@ -115,6 +115,10 @@ def test_a3_search_finds_the_smallest_eps_star2_with_infinite_chi2():
     assert res.eps_star2 == pytest.approx(want, rel=1e-6) and res.inside
     inst = instance_from_config(res.config)
     assert run_check("thm-3.4", inst).hypotheses  # A3 fails there: the check says so
+    from verification import evaluate
+
+    chi2 = evaluate(inst).solution.chi2  # infinite, not merely beyond the float64 range
+    assert chi2.value == math.inf and chi2.method != "overflow"
     assert np.all(np.diff(res.trace[np.isfinite(res.trace)]) <= 0)
     # a box in which the learned variance never reaches 2: no instance, reported as inf
     none = a3_search(variance_family(A_MAX), budget=60, seed=0)
