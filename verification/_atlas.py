@@ -205,6 +205,7 @@ def atlas(
     values: list[float] = []
     inside: list[bool] = []
     eps: list[float] = []
+    sharp: list[tuple[float, float]] = []
     points: list[dict[str, Any]] = []
     outside = [0]
 
@@ -221,6 +222,7 @@ def atlas(
         values.append(v)  # +inf: no constant makes the statement hold
         inside.append(not out)
         eps.append(float(sol.eps_star2))
+        sharp.append(_sharp(sol))
         points.append(p)
         if out and hypotheses:  # requires nothing; ranked below every instance inside
             v = min(v, 0.0) - 1.0 - abs(min(v, 0.0))
@@ -273,8 +275,39 @@ def atlas(
         eps_star2=np.array(eps),
         trace=np.maximum.accumulate(np.maximum(ranked, 0.0)) if vals.size else vals,
         outside=outside[0],
-        meta={"popsize": popsize, "maxiter": maxiter, "hypotheses": hypotheses},
+        meta={
+            "popsize": popsize,
+            "maxiter": maxiter,
+            "hypotheses": hypotheses,
+            "sharp": _extremes(np.array(sharp).reshape(-1, 2), mask),
+        },
     )
+
+
+#: the sharp small-error ratios (THEORY.md §7: as the error vanishes the first tends to 1 and
+#: the second to eta, since KL ~ eta eps_star2 / 2 and eps_hat2 ~ eps_star2; Prop 3.1 says <= 1)
+SHARP = ("chi2 / (eta eps_star2)", "KL / (eps_hat2 / 2)")
+
+
+def _sharp(sol: Any) -> tuple[float, float]:
+    """The two sharp ratios of :data:`SHARP` on one solution (NaN where undefined)."""
+    e, h = float(sol.eps_star2), float(sol.eta)
+    chi, kl = float(sol.chi2.value), float(sol.kl.value)
+    eh = float(sol.eps_hat2) if sol.eps_hat2 is not None else math.nan
+    r1 = chi / (h * e) if h * e > 0 else math.nan
+    r2 = kl / (eh / 2) if eh > 0 else math.nan
+    return r1, r2
+
+
+def _extremes(ratios: np.ndarray, mask: np.ndarray) -> dict[str, list[float]]:
+    """``[min, max]`` of each sharp ratio over the instances inside the hypotheses (finite
+    values only; empty where none)."""
+    out: dict[str, list[float]] = {}
+    for j, name in enumerate(SHARP):
+        v = ratios[mask, j] if ratios.size else np.empty(0)
+        v = v[np.isfinite(v)]
+        out[name] = [float(v.min()), float(v.max())] if v.size else []
+    return out
 
 
 def variance_family(a_max: float = 0.25) -> Any:

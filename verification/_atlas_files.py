@@ -53,22 +53,31 @@ def atlas_markdown(results: list[Any], a3: Any = None) -> str:
     """The table: per statement and family, the largest requirement and where it was found."""
     rows = [
         "| statement | constant | family | largest required | eps_star2 there | evaluations "
-        "| outside | settled |",
-        "|---|---|---|---|---|---|---|---|",
+        "| outside | settled | chi2 / (eta eps_star2) | KL / (eps_hat2 / 2) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         k = int(np.argmax(np.where(r.inside, r.values, -np.inf))) if r.inside.any() else -1
         eps = float(r.eps_star2[k]) if k >= 0 else float("nan")
+        sharp = r.meta.get("sharp", {})
+        spans = [
+            f"{v[0]:.3g} to {v[1]:.3g}" if (v := sharp.get(name)) else "-"
+            for name in ("chi2 / (eta eps_star2)", "KL / (eps_hat2 / 2)")
+        ]
         rows.append(
             f"| {r.statement} | {r.constant} | {r.family} | {r.best:.6g} | {eps:.3g} | "
-            f"{r.evaluations} | {r.outside} | {'yes' if r.converged() else 'no'} |"
+            f"{r.evaluations} | {r.outside} | {'yes' if r.converged() else 'no'} | "
+            f"{spans[0]} | {spans[1]} |"
         )
     notes = [
         "",
         "Largest required: the smallest constant that makes the statement hold on the worst "
         "instance found, inside the statement's hypotheses (0: every instance found holds with "
         "constant 0). Settled: the best value did not change over the last quarter of the "
-        "evaluations. Each argmax instance is written as an oracle config "
+        "evaluations. The sharp ratios (THEORY.md §7: as the error vanishes chi2 / (eta "
+        "eps_star2) tends to 1 and KL / (eps_hat2 / 2) to eta; Prop 3.1 bounds the second by "
+        "1): their smallest and largest values over the evaluated instances inside the "
+        "hypotheses. Each argmax instance is written as an oracle config "
         "(`diffusion-collapse oracle atlas-<statement>-<family>.toml`).",
     ]
     if a3 is not None:

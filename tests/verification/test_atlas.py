@@ -42,6 +42,11 @@ def test_atlas_finds_the_closed_form_supremum():
     assert res.best == pytest.approx(want, rel=1e-6)
     assert res.evaluations <= 200 and res.trace[-1] == res.best
     assert np.all(np.diff(res.trace) >= 0) and res.outside == 0
+    # the sharp ratios over the evaluated instances (THEORY.md §7): chi2 / (eta eps^2) -> 1 as
+    # the error vanishes (the box reaches a = 0.01: within 5%), KL / (eps_hat2 / 2) <= 1
+    lo, hi = res.meta["sharp"]["chi2 / (eta eps_star2)"]
+    assert 1.0 <= lo <= 1.05 and hi > 2.0
+    assert 0.0 < res.meta["sharp"]["KL / (eps_hat2 / 2)"][1] <= 1.0
 
 
 def test_the_argmax_instance_reproduces_from_its_config():
