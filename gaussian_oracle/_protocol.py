@@ -45,7 +45,7 @@ from ._protocol_kernel import BACKENDS, IsoMixture, get_backend
 from ._protocol_run import ProtocolRun
 from ._protocol_samplers import SAMPLERS, generate
 from ._protocol_stats import EXACT_STATS, STATS, law_stats, moments_gaussian, sample_stats
-from ._recursion import run_recursion
+from ._recursion import _stream, run_recursion
 from ._regression import check_paths, n_quadratic
 from ._validation import check_positive_int, check_rng, check_scalar
 
@@ -79,10 +79,6 @@ def paper_data(
     means[1:, :2] = spread * np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]])
     w = np.full(5, 0.2) if weights is None else weights
     return GaussianMixture(w, means, sigma**2 * np.eye(dim))
-
-
-def _stream(entropy: int, *key: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=key))
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:

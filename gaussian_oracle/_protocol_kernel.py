@@ -279,10 +279,10 @@ class Prepared:
         g -= xp.log(-xp.log(self.bk.uniform(g.shape)))  # Gumbel-max
         return xp.argmax(g, axis=1)
 
-    def _map(self, f: Callable[[Any], Any], y: Any) -> Any:
+    def _map(self, f: Callable[[Any], Any], y: Any, threads: bool = True) -> Any:
         xp = self.bk.xp
         parts = [y[i : i + self.chunk, ...] for i in range(0, y.shape[0], self.chunk)]
-        if self.bk.name == "numpy" and len(parts) > 1:
+        if threads and self.bk.name == "numpy" and len(parts) > 1:
             # numpy's exp runs on one core: the chunks go to threads (the GIL is released)
             # with one BLAS thread each
             with _controller().limit(limits=1):
@@ -299,15 +299,10 @@ class Prepared:
         """One component per row of ``y``, drawn from its posterior (Gumbel-max; indices).
 
         The Gumbel draws come from the backend's generator, one per pair, chunk by chunk in
-        order (the numpy backend draws them before the threads run, so runs are reproducible).
+        order on one thread (the generator is shared: so the draws keep their order and runs
+        are reproducible).
         """
-        if self.bk.name != "numpy":
-            return self._map(self._pick_chunk, y)
-        xp = self.bk.xp
-        out = []
-        for i in range(0, y.shape[0], self.chunk):
-            out.append(self._pick_chunk(y[i : i + self.chunk, ...]))
-        return xp.concat(out, axis=0) if len(out) > 1 else out[0]
+        return self._map(self._pick_chunk, y, threads=False)
 
 
 @cache

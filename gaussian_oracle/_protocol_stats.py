@@ -45,23 +45,12 @@ EXACT_STATS = ("mean", "cov", "second_moment", "w2_fit")
 def moments_gaussian(law: Any) -> Gaussian:
     """The Gaussian with ``law``'s exact mean and covariance (law of total covariance)."""
     mix = as_mixture(law)
-    mean = mix.weights @ mix.means
-    dev = mix.means - mean
-    cov = np.einsum("k,kij->ij", mix.weights, mix.covs) + np.einsum(
-        "k,ki,kj->ij", mix.weights, dev, dev
-    )
-    return Gaussian(mean, 0.5 * (cov + cov.T))
+    return Gaussian(mix.mean, mix.cov)
 
 
 def _assign(data: GaussianMixture, x: np.ndarray) -> np.ndarray:
     """Index of the data component of largest posterior responsibility, per row of ``x``."""
-    chol = np.linalg.cholesky(data.covs)
-    logdet = 2.0 * np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)
-    scores = np.empty((x.shape[0], data.n_components))
-    for k in range(data.n_components):
-        z = np.linalg.solve(chol[k], (x - data.means[k]).T)
-        scores[:, k] = np.log(data.weights[k]) - 0.5 * (logdet[k] + np.sum(z * z, axis=0))
-    return np.asarray(np.argmax(scores, axis=1))
+    return np.asarray(np.argmax(data.responsibilities(x), axis=0))
 
 
 def sample_stats(x: np.ndarray, data: GaussianMixture, reference: Gaussian) -> dict[str, Any]:

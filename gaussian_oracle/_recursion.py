@@ -83,9 +83,10 @@ __all__ = ["RECURSION_COMPUTE", "run_recursion"]
 _LEARN, _D, _REFRESHED, _ENERGY, _ETA, _I, _I_IDEAL, _J = range(8)
 
 
-def _stream(entropy: int, generation: int, purpose: int) -> np.random.Generator:
-    """The stream of ``purpose`` at ``generation``: a child of one SeedSequence."""
-    return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(generation, purpose)))
+def _stream(entropy: int, *key: int) -> np.random.Generator:
+    """The stream named by ``key`` (here ``generation, purpose``; the literal protocol adds the
+    run): a child of one SeedSequence."""
+    return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=key))
 
 
 def run_recursion(

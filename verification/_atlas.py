@@ -24,6 +24,7 @@ families, the executor, a small atlas in ``verify --profile thorough``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +136,43 @@ class _Space:
                 f"fixed={sorted(unknown)} are not parameters of family {family.name!r}"
             )
 
+    def optimise(
+        self,
+        f: Callable[[np.ndarray], float],
+        *,
+        popsize: int,
+        maxiter: int,
+        seed: int,
+        polish: Callable[[], int],
+        before_polish: Callable[[], None] | None = None,
+    ) -> None:
+        """Minimise ``f`` over the box: differential evolution (random initial population,
+        integer coordinates kept integral), then a bounded L-BFGS-B polish of the continuous
+        coordinates at its best point with ``polish()`` calls of ``f`` (none when <= 0)."""
+        from scipy.optimize import differential_evolution, minimize
+
+        de = differential_evolution(
+            f, self.bounds, integrality=np.array(self.integral), popsize=popsize,
+            maxiter=maxiter, rng=np.random.default_rng(seed), polish=False, init="random",
+            tol=0.0,
+        )  # fmt: skip
+        continuous = [i for i, integral in enumerate(self.integral) if not integral]
+        calls = polish()
+        if not continuous or calls <= 0:
+            return
+        if before_polish is not None:
+            before_polish()
+        best_x = np.asarray(de.x, dtype=float)
+
+        def local(z: np.ndarray) -> float:
+            x = best_x.copy()
+            x[continuous] = z
+            return f(x)
+
+        box = [self.bounds[i] for i in continuous]
+        opts = {"maxfun": calls, "ftol": 1e-15, "gtol": 1e-12}
+        minimize(local, best_x[continuous], method="L-BFGS-B", bounds=box, options=opts)
+
     def params(self, x: np.ndarray) -> dict[str, Any]:
         from ._families import Choice, Integer, Real
 
@@ -186,8 +224,6 @@ def atlas(
     >>> res.evaluations <= 30 and res.best >= 0.0
     True
     """
-    from scipy.optimize import differential_evolution, minimize
-
     from ._checks import run_check
     from ._config import instance_to_config
     from ._instances import evaluate
@@ -228,33 +264,11 @@ def atlas(
             v = min(v, 0.0) - 1.0 - abs(min(v, 0.0))
         return -max(min(v, _HUGE), -_HUGE)  # the optimiser needs finite values
 
-    dims = len(space.bounds)
-    popsize = max(5, min(15, budget // (10 * max(dims, 1))))
-    global_evals = int(GLOBAL_SHARE * budget)
-    maxiter = max(1, global_evals // (popsize * max(dims, 1)) - 1)
-    de = differential_evolution(
-        value,
-        space.bounds,
-        integrality=np.array(space.integral),
-        popsize=popsize,
-        maxiter=maxiter,
-        rng=np.random.default_rng(seed),
-        polish=False,
-        init="random",
-        tol=0.0,
-    )
-    continuous = [i for i, integral in enumerate(space.integral) if not integral]
-    if continuous and len(values) < budget:
-        best_x = np.asarray(de.x, dtype=float)
-
-        def local(z: np.ndarray) -> float:
-            x = best_x.copy()
-            x[continuous] = z
-            return value(x)
-
-        box = [space.bounds[i] for i in continuous]
-        opts = {"maxfun": budget - len(values), "ftol": 1e-15, "gtol": 1e-12}
-        minimize(local, best_x[continuous], method="L-BFGS-B", bounds=box, options=opts)
+    dims = max(len(space.bounds), 1)
+    popsize = max(5, min(15, budget // (10 * dims)))
+    maxiter = max(1, int(GLOBAL_SHARE * budget) // (popsize * dims) - 1)
+    space.optimise(value, popsize=popsize, maxiter=maxiter, seed=seed,
+                   polish=lambda: budget - len(values))  # fmt: skip
     vals = np.array(values)
     mask = np.array(inside) if hypotheses else np.ones(vals.size, dtype=bool)
     ranked = np.where(mask, vals, -np.inf)

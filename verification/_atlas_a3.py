@@ -68,7 +68,7 @@ def a3_search(family: Any, *, budget: int = 300, seed: int = 0, scale: str = "sc
     >>> res.inside, round(res.eps_star2, 3)
     (True, 0.238)
     """
-    from scipy.optimize import brentq, differential_evolution, minimize
+    from scipy.optimize import brentq
 
     from ._config import instance_to_config
     from ._instances import evaluate
@@ -110,26 +110,17 @@ def a3_search(family: Any, *, budget: int = 300, seed: int = 0, scale: str = "sc
         trace.append(min(e, trace[-1]) if trace else e)
         return e
 
-    dims = len(space.bounds)
-    popsize = max(5, min(10, budget // (40 * max(dims, 1))))
-    de = differential_evolution(
-        boundary, space.bounds, integrality=np.array(space.integral), popsize=popsize,
-        maxiter=max(1, int(A3_GLOBAL_SHARE * budget) // (12 * popsize * max(dims, 1)) - 1),
-        rng=np.random.default_rng(seed), polish=False, init="random", tol=0.0,
-    )  # fmt: skip
-    continuous = [i for i, integral in enumerate(space.integral) if not integral]
-    if continuous and found and solves[0] < budget:
-        best_x = np.asarray(de.x, dtype=float)
+    dims = max(len(space.bounds), 1)
+    popsize = max(5, min(10, budget // (40 * dims)))
+    maxiter = max(1, int(A3_GLOBAL_SHARE * budget) // (12 * popsize * dims) - 1)
+
+    def refine() -> None:
         xtol[0] = 1e-14
 
-        def local(z: np.ndarray) -> float:
-            x = best_x.copy()
-            x[continuous] = z
-            return boundary(x)
-
-        box = [space.bounds[i] for i in continuous]
-        opts = {"maxfun": max(1, (budget - solves[0]) // 14), "ftol": 1e-15, "gtol": 1e-12}
-        minimize(local, best_x[continuous], method="L-BFGS-B", bounds=box, options=opts)
+    # a polish call is one root-finding: about 14 solves at 1e-14
+    space.optimise(boundary, popsize=popsize, maxiter=maxiter, seed=seed,
+                   polish=lambda: (budget - solves[0]) // 14 if found else 0,
+                   before_polish=refine)  # fmt: skip
     if not found:
         return A3Result(family.name, math.inf, {}, {}, solves[0], np.array(trace))
     e, p = min(found, key=lambda t: t[0])

@@ -135,7 +135,7 @@ def save_atlas(results: list[Any], out_dir: str | os.PathLike[str], a3: Any = No
         write_configs(stage, results, a3)
         for statement, group in by_statement.items():
             fig = atlas_figure(group)
-            stage.write(f"atlas-{statement}.png", _saver(fig), "wb")
+            stage.write_figure(f"atlas-{statement}.png", fig)
         return stage.commit()
 
 
@@ -158,10 +158,3 @@ def _writer(text: str) -> Any:
         handle.write(text)
 
     return write
-
-
-def _saver(fig: Any) -> Any:
-    def save(handle: Any) -> None:
-        fig.savefig(handle, format="png", dpi=150)
-
-    return save

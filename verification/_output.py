@@ -29,7 +29,15 @@ import numpy as np
 
 from gaussian_oracle._files import atomic_write, remove_stale
 
-__all__ = ["PALETTE", "Staging", "atomic_write", "dumps", "json_default", "json_safe"]
+__all__ = [
+    "PALETTE",
+    "Staging",
+    "atomic_write",
+    "dumps",
+    "figure_writer",
+    "json_default",
+    "json_safe",
+]
 
 #: Okabe–Ito colours (colour-blind safe)
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -104,6 +112,15 @@ def check_output_folder(out: Path, flag: str = "--out") -> None:
         raise VerificationError(f"{flag} {out}: {probe} is not a writable folder")
 
 
+def figure_writer(fig: Any, format: str = "png", dpi: int = 150) -> Callable[[Any], None]:
+    """A writer for :func:`atomic_write` that saves ``fig`` (a Figure: no pyplot state)."""
+
+    def write(handle: Any) -> None:
+        fig.savefig(handle, format=format, dpi=dpi)
+
+    return write
+
+
 class Staging:
     """A staging folder for a set of output files, moved into ``out`` at :meth:`commit`.
 
@@ -127,6 +144,10 @@ class Staging:
     def write(self, name: str, write: Callable[[Any], None], mode: str = "w") -> Path:
         """Write ``name`` into the staging folder (atomically there too)."""
         return atomic_write(self.path / name, write, mode)
+
+    def write_figure(self, name: str, fig: Any, dpi: int = 150) -> Path:
+        """Write a matplotlib Figure as ``name`` (its format from the suffix)."""
+        return self.write(name, figure_writer(fig, Path(name).suffix[1:], dpi), "wb")
 
     def commit(self) -> list[Path]:
         """Move every staged file into ``out`` (signals held) and remove the staging folder."""

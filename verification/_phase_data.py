@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import VerificationError
-from ._output import Staging, atomic_write, check_output_folder
+from ._output import Staging, atomic_write, check_output_folder, figure_writer
 
 __all__ = ["FORMATS", "KINDS", "PhaseDiagram"]
 
@@ -112,13 +112,12 @@ class DiagramFiles:
 
     def write_into(self, folder: Path, *, format: str = "png", dpi: int = 200) -> list[Path]:
         """Write the figure and the CSV into an existing ``folder`` (each file atomically)."""
-        fig = self.figure
-
-        def save_fig(handle: Any) -> None:
-            fig.savefig(handle, format=format, dpi=dpi)
-
         return [
-            atomic_write(folder / f"phase-{self.kind}.{format}", save_fig, "wb"),
+            atomic_write(
+                folder / f"phase-{self.kind}.{format}",
+                figure_writer(self.figure, format, dpi),
+                "wb",
+            ),
             self.to_csv(folder / f"phase-{self.kind}.csv"),
         ]
 

@@ -223,11 +223,7 @@ def write(self: Report, out_dir: str | os.PathLike[str]) -> list[Path]:
             figures.append(("atlas.png", atlas_figure(list(self.atlas[:-1]))))
             write_configs(stage, list(self.atlas[:-1]), self.atlas[-1])
         for name, fig in figures:
-
-            def save(handle: Any, figure: Any = fig) -> None:
-                figure.savefig(handle, format="png", dpi=150)
-
-            stage.write(name, save, "wb")  # Figure: no pyplot state
+            stage.write_figure(name, fig)
         return stage.commit()
 
 

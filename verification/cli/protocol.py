@@ -94,18 +94,11 @@ def run(args: argparse.Namespace) -> int:
         gaps.save(stage.path)
         stage.write("gaps.md", lambda f: f.write(f"# Literal protocol ({args.scale})\n\n{table}"))
         for name, fig in figures.items():
-            stage.write(f"{name}.png", _saver(fig), "wb")
+            stage.write_figure(f"{name}.png", fig)
         paths = stage.commit()
     print(table)
     print(f"wrote {len(paths)} files into {out}")
     return 0
-
-
-def _saver(fig: Any) -> Any:
-    def save(handle: Any) -> None:
-        fig.savefig(handle, format="png", dpi=150)
-
-    return save
 
 
 def _alphas(text: str) -> tuple[float, ...]:
