@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._atlas import _HUGE, _Space
+from ._atlas_space import _HUGE, _Space
 from ._errors import VerificationError
 
 __all__ = ["A3Result", "a3_search"]
